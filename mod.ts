@@ -1,0 +1,33 @@
+/**
+ * procrun runs many tasks concurrently and gives back one result per task.
+ *
+ * It is the Deno port of Python's pyconcurrent: a task is a `[key, arg]` pair,
+ * and each task either runs a command (`[command, ...args]` plus the task's
+ * argument) or calls a function. Every task yields exactly one
+ * {@linkcode ProcResult}, whatever happens to it: success, failure, timeout,
+ * crash or cancellation.
+ *
+ * - {@linkcode ProcRunAsync} runs commands through `Deno.Command` and async
+ *   functions on the main thread, with per-task timeouts that kill the whole
+ *   process tree.
+ *
+ * @example The seed's first example
+ * ```ts
+ * import { ProcRunAsync } from "@procrun/procrun";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const run = new ProcRunAsync(["sleep"], [[1, 0.1], [2, 0.3], [3, 0.2]], {
+ *   numWorkers: 4,
+ *   timeout: 30,
+ * });
+ * await run.runAll();
+ * assertEquals(run.results.every((r) => r.success), true);
+ * ```
+ *
+ * @module
+ */
+export { ProcResult, type ProcResultJSON } from "./src/result.ts";
+export { ProcRun } from "./src/proc_run.ts";
+export { ProcRunAsync } from "./src/proc_run_async.ts";
+export { type Permit, Semaphore } from "./src/semaphore.ts";
+export type { Pargs, ProcRunOptions, Task, TaskFunction, TaskReturn, Tasks } from "./src/types.ts";

@@ -1,0 +1,227 @@
+/**
+ * Validation of a runner's arguments, shared by every engine. Everything here
+ * throws before any task runs.
+ *
+ * @module
+ */
+import type { ProcResult } from "./result.ts";
+import type { Pargs, ProcRunOptions, Task, TaskFunction, Tasks } from "./types.ts";
+
+/** Options after validation, in the units the engines use. */
+export interface ResolvedOptions {
+  /** Tasks at once; `Infinity` for no limit. */
+  numWorkers: number;
+  /** Milliseconds, 0 for none. */
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+  cwd: string | URL | undefined;
+  env: Record<string, string> | undefined;
+  stdin: Uint8Array | undefined;
+  maxOutputBytes: number;
+  killGraceMs: number;
+  verbose: boolean;
+  onResult: ((result: ProcResult) => void) | undefined;
+  handleSignals: boolean;
+}
+
+/** The validated `pargs`: a command with its arguments, or a function. */
+export type Program =
+  | { kind: "command"; command: string | URL; args: string[] }
+  | { kind: "function"; fn: TaskFunction; args: unknown[] };
+
+/** Default bytes kept per output stream. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+/** Default seconds between SIGTERM and SIGKILL. */
+export const DEFAULT_KILL_GRACE = 2;
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
+  if (typeof value === "bigint") return `${value}n`;
+  try {
+    return Deno.inspect(value, { compact: true, depth: 2, breakLength: Infinity });
+  } catch {
+    return String(value);
+  }
+}
+
+/** Builds an error message in std's shape, naming what was wrong and what was received. */
+export function invalid(
+  owner: string,
+  what: string,
+  expected: string,
+  value: unknown,
+): string {
+  return `Cannot create ${owner} as '${what}' must be ${expected}: current value is ${
+    describe(value)
+  }`;
+}
+
+/**
+ * Checks `pargs` and splits it into what to run.
+ *
+ * @throws {TypeError} If `pargs` is not a non-empty array starting with a command or a function.
+ */
+export function resolvePargs(owner: string, pargs: Pargs): Program {
+  if (!Array.isArray(pargs) || pargs.length === 0) {
+    throw new TypeError(
+      invalid(owner, "pargs", "a non-empty array [command, ...args] or [fn, ...args]", pargs),
+    );
+  }
+  const [head, ...rest] = pargs;
+  if (typeof head === "function") {
+    return { kind: "function", fn: head as TaskFunction, args: rest };
+  }
+  const isFileUrl = head instanceof URL && head.protocol === "file:";
+  if (!(typeof head === "string" && head !== "") && !isFileUrl) {
+    throw new TypeError(
+      invalid(owner, "pargs[0]", "a command (non-empty string or file: URL) or a function", head),
+    );
+  }
+  rest.forEach((value, index) => {
+    if (typeof value !== "string" && typeof value !== "number") {
+      throw new TypeError(
+        invalid(owner, `pargs[${index + 1}]`, "a string or a number for a command", value),
+      );
+    }
+  });
+  return { kind: "command", command: head as string | URL, args: rest.map(String) };
+}
+
+function isPair(task: unknown): task is Task {
+  return Array.isArray(task) && task.length === 2;
+}
+
+/**
+ * Checks one task and that its key was not seen before, then records the key.
+ *
+ * @throws {TypeError} If the task is not a `[key, arg]` pair or its key is a duplicate.
+ */
+export function checkTask(
+  owner: string,
+  task: unknown,
+  index: number,
+  seen: Set<unknown>,
+): Task {
+  if (!isPair(task)) {
+    throw new TypeError(invalid(owner, `tasks[${index}]`, "a [key, arg] pair", task));
+  }
+  if (seen.has(task[0])) {
+    throw new TypeError(
+      invalid(owner, `tasks[${index}]`, "a task with a unique key", task) +
+        ` (key ${describe(task[0])} is used by an earlier task)`,
+    );
+  }
+  seen.add(task[0]);
+  return task;
+}
+
+/**
+ * Checks `tasks`: an iterable or async iterable; an array is checked whole,
+ * now, so that bad pairs and duplicate keys are refused before anything runs.
+ *
+ * @throws {TypeError} If `tasks` is not iterable, or an array holds a bad pair or a duplicate key.
+ */
+export function checkTasks(owner: string, tasks: Tasks): void {
+  const iterable = tasks !== null && typeof tasks === "object" &&
+    (Symbol.iterator in tasks || Symbol.asyncIterator in tasks);
+  if (!iterable) {
+    throw new TypeError(
+      invalid(owner, "tasks", "an iterable or async iterable of [key, arg] pairs", tasks),
+    );
+  }
+  if (Array.isArray(tasks)) {
+    const seen = new Set<unknown>();
+    tasks.forEach((task, index) => checkTask(owner, task, index, seen));
+  }
+}
+
+function seconds(
+  owner: string,
+  name: string,
+  value: unknown,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !(value >= 0) || value === Infinity) {
+    throw new RangeError(invalid(owner, name, "a finite number of seconds >= 0", value));
+  }
+  return value;
+}
+
+/**
+ * Checks every option and converts it to the units the engines use.
+ *
+ * @throws {TypeError} If an option has the wrong type.
+ * @throws {RangeError} If a number is out of range.
+ */
+export function resolveOptions(
+  owner: string,
+  options: ProcRunOptions,
+  defaultWorkers: number,
+): ResolvedOptions {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(invalid(owner, "options", "an object", options));
+  }
+  const {
+    numWorkers = defaultWorkers,
+    signal,
+    cwd,
+    env,
+    stdin,
+    maxOutputBytes = DEFAULT_MAX_OUTPUT_BYTES,
+    verbose = false,
+    onResult,
+    handleSignals = true,
+  } = options;
+  if (!Number.isInteger(numWorkers) || numWorkers < 0) {
+    throw new RangeError(
+      invalid(owner, "numWorkers", "a non-negative integer (0 for no limit)", numWorkers),
+    );
+  }
+  const timeout = seconds(owner, "timeout", options.timeout, 0);
+  const killGrace = seconds(owner, "killGrace", options.killGrace, DEFAULT_KILL_GRACE);
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(invalid(owner, "signal", "an AbortSignal", signal));
+  }
+  if (cwd !== undefined && typeof cwd !== "string" && !(cwd instanceof URL)) {
+    throw new TypeError(invalid(owner, "cwd", "a string or URL", cwd));
+  }
+  if (
+    env !== undefined &&
+    (env === null || typeof env !== "object" ||
+      Object.values(env).some((v) => typeof v !== "string"))
+  ) {
+    throw new TypeError(invalid(owner, "env", "an object of string values", env));
+  }
+  if (stdin !== undefined && typeof stdin !== "string" && !(stdin instanceof Uint8Array)) {
+    throw new TypeError(invalid(owner, "stdin", "a string or a Uint8Array", stdin));
+  }
+  if (!Number.isSafeInteger(maxOutputBytes) || maxOutputBytes < 0) {
+    throw new RangeError(
+      invalid(owner, "maxOutputBytes", "a non-negative integer", maxOutputBytes),
+    );
+  }
+  if (typeof verbose !== "boolean") {
+    throw new TypeError(invalid(owner, "verbose", "a boolean", verbose));
+  }
+  if (onResult !== undefined && typeof onResult !== "function") {
+    throw new TypeError(invalid(owner, "onResult", "a function", onResult));
+  }
+  if (typeof handleSignals !== "boolean") {
+    throw new TypeError(invalid(owner, "handleSignals", "a boolean", handleSignals));
+  }
+  return {
+    numWorkers: numWorkers === 0 ? Infinity : numWorkers,
+    timeoutMs: timeout * 1000,
+    signal,
+    cwd,
+    env,
+    stdin: typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin,
+    maxOutputBytes,
+    killGraceMs: killGrace * 1000,
+    verbose,
+    onResult,
+    handleSignals,
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * The narrow adapter in front of `Deno.Command`: spawn one command in its own
+ * process group, capture capped output, stop it on timeout or cancellation
+ * (SIGTERM to the group, SIGKILL after a grace period) and report what
+ * happened. Never throws for the command's own failures.
+ *
+ * @module
+ */
+import { killGroup, trackGroup, untrackGroup } from "./_cleanup.ts";
+
+/** What to run and how. */
+export interface CommandSpec {
+  command: string | URL;
+  args: string[];
+  cwd?: string | URL;
+  env?: Record<string, string>;
+  stdin?: Uint8Array;
+  maxOutputBytes: number;
+  /** 0 for no timeout. */
+  timeoutMs: number;
+  killGraceMs: number;
+  /** Cancels the command: kills its group as a timeout does. */
+  signal?: AbortSignal;
+}
+
+/** What happened to one command. */
+export interface CommandOutcome {
+  /** Exit code when the command exited by itself, else null. */
+  code: number | null;
+  /** Signal name when the command was killed, else null. */
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  timedOut: boolean;
+  /** The abort reason when cancelled through `signal`, else undefined. */
+  cancelled: unknown;
+  /** The error that prevented the spawn, or null. */
+  spawnError: Error | null;
+}
+
+interface Captured {
+  text: string;
+  truncated: boolean;
+}
+
+const decoder = new TextDecoder();
+
+async function capture(
+  stream: ReadableStream<Uint8Array>,
+  max: number,
+): Promise<Captured> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  for await (const chunk of stream) {
+    if (size >= max) {
+      truncated = true;
+      continue;
+    }
+    const take = size + chunk.length > max ? chunk.subarray(0, max - size) : chunk;
+    if (take.length < chunk.length) truncated = true;
+    chunks.push(take);
+    size += take.length;
+  }
+  if (chunks.length === 1) return { text: decoder.decode(chunks[0]), truncated };
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return { text: decoder.decode(all), truncated };
+}
+
+async function feed(child: Deno.ChildProcess, input: Uint8Array): Promise<void> {
+  const writer = child.stdin.getWriter();
+  try {
+    await writer.write(input);
+    await writer.close();
+  } catch {
+    // The command closed its input early (EPIPE): not an error of the task.
+  }
+}
+
+function emptyOutcome(spawnError: Error): CommandOutcome {
+  return {
+    code: null,
+    signal: null,
+    stdout: "",
+    stderr: "",
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    timedOut: false,
+    cancelled: undefined,
+    spawnError,
+  };
+}
+
+/** Runs one command to its end and reports what happened. */
+export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(spec.command, {
+      args: spec.args,
+      cwd: spec.cwd,
+      env: spec.env,
+      stdin: spec.stdin ? "piped" : "null",
+      stdout: "piped",
+      stderr: "piped",
+      detached: true,
+    }).spawn();
+  } catch (error) {
+    return emptyOutcome(error instanceof Error ? error : new Error(String(error)));
+  }
+  const pgid = child.pid;
+  trackGroup(pgid);
+
+  let timedOut = false;
+  let cancelled: unknown = undefined;
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    killGroup(pgid, "SIGTERM");
+    setTimeout(() => {
+      killGroup(pgid, "SIGKILL");
+      untrackGroup(pgid);
+    }, spec.killGraceMs);
+  };
+  const deadline = spec.timeoutMs > 0
+    ? setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, spec.timeoutMs)
+    : undefined;
+  const onAbort = () => {
+    cancelled = spec.signal!.reason ?? new DOMException("cancelled", "AbortError");
+    stop();
+  };
+  if (spec.signal?.aborted) onAbort();
+  else spec.signal?.addEventListener("abort", onAbort, { once: true });
+
+  try {
+    const input = spec.stdin ? feed(child, spec.stdin) : undefined;
+    const [status, out, err] = await Promise.all([
+      child.status,
+      capture(child.stdout, spec.maxOutputBytes),
+      capture(child.stderr, spec.maxOutputBytes),
+      input,
+    ]);
+    return {
+      code: status.signal === null ? status.code : null,
+      signal: status.signal,
+      stdout: out.text,
+      stderr: err.text,
+      stdoutTruncated: out.truncated,
+      stderrTruncated: err.truncated,
+      timedOut,
+      cancelled,
+      spawnError: null,
+    };
+  } finally {
+    clearTimeout(deadline);
+    spec.signal?.removeEventListener("abort", onAbort);
+    // Once stopping, the grace timer still runs: it kills whatever in the group
+    // ignored SIGTERM and let go of the pipes, then forgets the group.
+    if (!stopping) untrackGroup(pgid);
+  }
+}

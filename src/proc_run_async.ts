@@ -1,0 +1,193 @@
+/**
+ * The asynchronous engine: commands through `Deno.Command`, functions on the
+ * main thread.
+ *
+ * @module
+ */
+import { type CommandOutcome, runCommand } from "./_process.ts";
+import { internalsOf, ProcRun, recordCancel, recordError } from "./proc_run.ts";
+import type { ProcResult } from "./result.ts";
+import type { Pargs, ProcRunOptions, TaskFunction, Tasks } from "./types.ts";
+
+/** Fills `result` from what happened to its command. */
+export function recordOutcome(
+  result: ProcResult,
+  outcome: CommandOutcome,
+  timeoutMs: number,
+): void {
+  result.returncode = outcome.code;
+  result.signal = outcome.signal;
+  result.stdout = outcome.stdout;
+  result.stderr = outcome.stderr;
+  result.stdoutTruncated = outcome.stdoutTruncated;
+  result.stderrTruncated = outcome.stderrTruncated;
+  result.success = outcome.code === 0 && !outcome.timedOut &&
+    outcome.cancelled === undefined;
+  if (outcome.spawnError) {
+    recordError(result, outcome.spawnError);
+  } else if (outcome.timedOut) {
+    recordTimeout(result, timeoutMs);
+  } else if (outcome.cancelled !== undefined) {
+    recordCancel(result, outcome.cancelled, true);
+  }
+}
+
+/** Marks `result` as stopped by its timeout. */
+export function recordTimeout(result: ProcResult, timeoutMs: number): void {
+  result.success = false;
+  result.timeout = true;
+  result.exception = "TimeoutError";
+  result.error = `timed out after ${timeoutMs / 1000} s`;
+}
+
+/** Checks what a task function returned and stores it. */
+export function recordReturn(result: ProcResult, value: unknown): void {
+  if (Array.isArray(value) && value.length === 2 && typeof value[0] === "boolean") {
+    result.success = value[0];
+    result.answer = value[1];
+    return;
+  }
+  result.success = false;
+  result.exception = "TypeError";
+  result.error = `task function must return [success: boolean, answer]: got ${
+    Deno.inspect(value, { compact: true, depth: 1, breakLength: Infinity })
+  }`;
+}
+
+/**
+ * Runs each task as a subprocess through `Deno.Command`, or as an async
+ * function on the main thread, at most `numWorkers` at once. The port of
+ * pyconcurrent's `ProcRunAsyncio`.
+ *
+ * - `[command, ...args]` runs `command ...args arg` for each task, in its own
+ *   process group: a timeout or cancellation sends SIGTERM to the whole tree,
+ *   then SIGKILL after `killGrace` seconds, and the output produced so far is
+ *   kept.
+ * - `[fn, ...args]` calls `fn(key, [...args, arg], signal)`, which returns
+ *   `[success, answer]` or a promise of it. At the timeout the result is
+ *   completed with `timeout: true` and `signal` is aborted; the function itself
+ *   cannot be stopped, so it should watch `signal`.
+ *
+ * @example Commands (the seed's first example)
+ * ```ts
+ * import { ProcRunAsync } from "@procrun/procrun";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const run = new ProcRunAsync(["sleep"], [[1, 0.1], [2, 0.2], [3, 0]], {
+ *   numWorkers: 2,
+ *   timeout: 30,
+ * });
+ * await run.runAll();
+ * assertEquals(run.results.map((r) => r.success), [true, true, true]);
+ * ```
+ *
+ * @example Functions
+ * ```ts
+ * import { ProcRunAsync } from "@procrun/procrun";
+ * import { assertEquals } from "@std/assert";
+ *
+ * async function double(key: unknown, args: unknown[]): Promise<[boolean, number]> {
+ *   await Promise.resolve();
+ *   return [true, (args.at(-1) as number) * 2];
+ * }
+ * const run = new ProcRunAsync([double], [["a", 1], ["b", 2]]);
+ * await run.runAll();
+ * assertEquals(run.results.map((r) => r.answer), [2, 4]);
+ * ```
+ */
+export class ProcRunAsync extends ProcRun {
+  /**
+   * Validates the arguments; nothing runs until {@linkcode ProcRun.runAll}.
+   *
+   * @param pargs `[command, ...args]` or `[fn, ...args]`.
+   * @param tasks `[key, arg]` pairs: an array (checked now) or any iterable
+   * or async iterable (read lazily).
+   * @param options Run options; `numWorkers` defaults to 4.
+   * @throws {TypeError} For malformed `pargs`, `tasks` or options, and duplicate keys.
+   * @throws {RangeError} For numbers out of range, such as a negative `timeout`.
+   */
+  constructor(pargs: Pargs, tasks: Tasks, options: ProcRunOptions = {}) {
+    super("ProcRunAsync", pargs, tasks, options, 4);
+  }
+
+  /**
+   * Runs one task. See {@linkcode ProcRun.execute}.
+   *
+   * @param result The task's result.
+   * @param signal Aborted when the run is cancelled.
+   */
+  protected override async execute(
+    result: ProcResult,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { program, options } = internalsOf(this);
+    if (program.kind === "command") {
+      const outcome = await runCommand({
+        command: program.command,
+        args: [...program.args, String(result.arg)],
+        cwd: options.cwd,
+        env: options.env,
+        stdin: options.stdin,
+        maxOutputBytes: options.maxOutputBytes,
+        timeoutMs: options.timeoutMs,
+        killGraceMs: options.killGraceMs,
+        signal,
+      });
+      recordOutcome(result, outcome, options.timeoutMs);
+      return;
+    }
+    await callFunction(
+      program.fn,
+      [...program.args, result.arg],
+      result,
+      signal,
+      options.timeoutMs,
+    );
+  }
+}
+
+/**
+ * Calls a task function with a timeout, and fills in `result`. Returns at the
+ * deadline or on cancellation even if the function never settles.
+ */
+export async function callFunction(
+  fn: TaskFunction,
+  args: unknown[],
+  result: ProcResult,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = new AbortController();
+  const timer = timeoutMs > 0
+    ? setTimeout(
+      () =>
+        deadline.abort(
+          new DOMException(`timed out after ${timeoutMs / 1000} s`, "TimeoutError"),
+        ),
+      timeoutMs,
+    )
+    : undefined;
+  const taskSignal = timeoutMs > 0 ? AbortSignal.any([signal, deadline.signal]) : signal;
+  let onAbort: (() => void) | undefined;
+  try {
+    const call = (async () => await fn(result.key, args, taskSignal))();
+    call.catch(() => {}); // It may reject after the deadline, unobserved.
+    const stopped = new Promise<never>((_, reject) => {
+      onAbort = () => reject(taskSignal.reason);
+      if (taskSignal.aborted) onAbort();
+      else taskSignal.addEventListener("abort", onAbort, { once: true });
+    });
+    recordReturn(result, await Promise.race([call, stopped]));
+  } catch (error) {
+    if (deadline.signal.aborted && error === deadline.signal.reason) {
+      recordTimeout(result, timeoutMs);
+    } else if (signal.aborted && error === signal.reason) {
+      recordCancel(result, error, true);
+    } else {
+      recordError(result, error);
+    }
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) taskSignal.removeEventListener("abort", onAbort);
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * The result of one task, shared by every engine.
+ *
+ * @module
+ */
+import { bold, cyan, dim, green, red, yellow } from "@std/fmt/colors";
+import { format as formatDuration } from "@std/fmt/duration";
+
+/** The plain-data form of a {@linkcode ProcResult}, as given by `toJSON()`. */
+export interface ProcResultJSON {
+  /** The task's key. */
+  key: unknown;
+  /** The task's argument. */
+  arg: unknown;
+  /** When the task started running, as an ISO 8601 string, or null if it never started. */
+  timeStart: string | null;
+  /** When the task ended, as an ISO 8601 string, or null if it never started. */
+  timeEnd: string | null;
+  /** Seconds the task ran, from its start (not from when it was queued). */
+  timeRun: number;
+  /** Whether the task succeeded. */
+  success: boolean;
+  /** Whether the task was stopped by its timeout. */
+  timeout: boolean;
+  /** Whether the task was cancelled through the run's signal. */
+  cancelled: boolean;
+  /** The name of the error that ended the task, or null. */
+  exception: string | null;
+  /** The message of the error that ended the task, or null. */
+  error: string | null;
+  /** The command's exit code, or null. */
+  returncode: number | null;
+  /** The name of the signal that ended the command, or null. */
+  signal: string | null;
+  /** The command's standard output. */
+  stdout: string;
+  /** The command's standard error. */
+  stderr: string;
+  /** Whether standard output went past `maxOutputBytes` and was cut. */
+  stdoutTruncated: boolean;
+  /** Whether standard error went past `maxOutputBytes` and was cut. */
+  stderrTruncated: boolean;
+  /** The function's answer, or null. */
+  answer: unknown;
+}
+
+/**
+ * The outcome of one task: one per task, whatever happened to it.
+ *
+ * Engines create a `ProcResult` as soon as a task is read from the task list and
+ * fill it in when the task ends. Times count from the moment the task started
+ * running, never from when it was queued.
+ *
+ * @example Read a result
+ * ```ts
+ * import { ProcResult } from "@procrun/procrun";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const result = new ProcResult("a", 1);
+ * assertEquals(result.success, false);
+ * assertEquals(result.toJSON().key, "a");
+ * ```
+ */
+export class ProcResult {
+  /** The task's key, unique within a run. */
+  key: unknown;
+  /** The task's argument. */
+  arg: unknown;
+  /** When the task started running, or null if it never started. */
+  timeStart: Date | null = null;
+  /** When the task ended, or null if it never started. */
+  timeEnd: Date | null = null;
+  /** Seconds the task ran, from its start (not from when it was queued). */
+  timeRun = 0;
+  /**
+   * Whether the task succeeded: a command that exited 0, or a function that
+   * returned `[true, answer]`.
+   */
+  success = false;
+  /** Whether the task was stopped by its timeout. */
+  timeout = false;
+  /** Whether the task was cancelled through the run's `signal`. */
+  cancelled = false;
+  /**
+   * The name of the error that ended the task (`"TimeoutError"`, `"AbortError"`,
+   * `"NotFound"`, the name of what a function threw, ...), or null.
+   */
+  exception: string | null = null;
+  /** The message of the error that ended the task, or null. */
+  error: string | null = null;
+  /** The command's exit code, or null when it did not exit by itself (spawn failure, signal, function task). */
+  returncode: number | null = null;
+  /** The name of the signal that ended the command (`"SIGTERM"`, ...), or null. */
+  signal: string | null = null;
+  /** The command's standard output, decoded as UTF-8 (invalid bytes become U+FFFD). */
+  stdout = "";
+  /** The command's standard error, decoded as UTF-8 (invalid bytes become U+FFFD). */
+  stderr = "";
+  /** Whether standard output went past `maxOutputBytes` and its tail was dropped. */
+  stdoutTruncated = false;
+  /** Whether standard error went past `maxOutputBytes` and its tail was dropped. */
+  stderrTruncated = false;
+  /** The function's answer (the second item of what it returned), or null. */
+  answer: unknown = null;
+
+  /**
+   * Creates an empty result for one task.
+   *
+   * @param key The task's key.
+   * @param arg The task's argument.
+   */
+  constructor(key: unknown, arg: unknown) {
+    this.key = key;
+    this.arg = arg;
+  }
+
+  /**
+   * Returns the result as plain data, with dates as ISO 8601 strings.
+   *
+   * @returns The result's fields.
+   *
+   * @example To JSON
+   * ```ts
+   * import { ProcResult } from "@procrun/procrun";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const json = JSON.parse(JSON.stringify(new ProcResult(1, "x")));
+   * assertEquals(json.arg, "x");
+   * assertEquals(json.timeStart, null);
+   * ```
+   */
+  toJSON(): ProcResultJSON {
+    return {
+      key: this.key,
+      arg: this.arg,
+      timeStart: this.timeStart?.toISOString() ?? null,
+      timeEnd: this.timeEnd?.toISOString() ?? null,
+      timeRun: this.timeRun,
+      success: this.success,
+      timeout: this.timeout,
+      cancelled: this.cancelled,
+      exception: this.exception,
+      error: this.error,
+      returncode: this.returncode,
+      signal: this.signal,
+      stdout: this.stdout,
+      stderr: this.stderr,
+      stdoutTruncated: this.stdoutTruncated,
+      stderrTruncated: this.stderrTruncated,
+      answer: this.answer,
+    };
+  }
+
+  /**
+   * Returns a readable, multi-line report of the result, coloured unless
+   * `NO_COLOR` is set.
+   *
+   * @returns The report.
+   *
+   * @example Format
+   * ```ts
+   * import { ProcResult } from "@procrun/procrun";
+   * import { assertStringIncludes } from "@std/assert";
+   *
+   * const result = new ProcResult("job", 3);
+   * assertStringIncludes(result.format(), "job");
+   * ```
+   */
+  format(): string {
+    const status = this.success
+      ? green("success")
+      : this.timeout
+      ? yellow("timeout")
+      : this.cancelled
+      ? yellow("cancelled")
+      : red("failed");
+    const lines = [
+      `${bold("key")} ${show(this.key)}  ${bold("arg")} ${show(this.arg)}  ${bold(status)}`,
+    ];
+    const facts: string[] = [];
+    if (this.returncode !== null) facts.push(`returncode ${this.returncode}`);
+    if (this.signal !== null) facts.push(`signal ${this.signal}`);
+    facts.push(
+      `run ${
+        formatDuration(Math.round(this.timeRun * 1000), { ignoreZero: true }) ||
+        "0ms"
+      }`,
+    );
+    if (this.timeStart) facts.push(`start ${this.timeStart.toISOString()}`);
+    lines.push(`  ${dim(facts.join("  "))}`);
+    if (this.exception !== null || this.error !== null) {
+      lines.push(`  ${red(`${this.exception ?? "Error"}: ${this.error ?? ""}`)}`);
+    }
+    section(lines, "stdout", this.stdout, this.stdoutTruncated);
+    section(lines, "stderr", this.stderr, this.stderrTruncated);
+    if (this.answer !== null && this.answer !== undefined) {
+      lines.push(`  ${cyan("answer")} ${show(this.answer)}`);
+    }
+    return lines.join("\n");
+  }
+
+  /**
+   * Prints {@linkcode ProcResult.format} to standard output.
+   *
+   * @example Print
+   * ```ts
+   * import { ProcResult } from "@procrun/procrun";
+   *
+   * new ProcResult("job", 3).print();
+   * ```
+   */
+  print(): void {
+    console.log(this.format());
+  }
+}
+
+function section(
+  lines: string[],
+  name: string,
+  text: string,
+  truncated: boolean,
+): void {
+  if (text === "" && !truncated) return;
+  lines.push(`  ${cyan(name)}${truncated ? dim(" (truncated)") : ""}`);
+  for (const line of text.replace(/\n$/, "").split("\n")) {
+    lines.push(`    ${line}`);
+  }
+}
+
+function show(value: unknown): string {
+  if (typeof value === "string") return value;
+  return Deno.inspect(value, { colors: false, compact: true, breakLength: Infinity });
+}

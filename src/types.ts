@@ -1,0 +1,99 @@
+/**
+ * Public types shared by every engine.
+ *
+ * @module
+ */
+import type { ProcResult } from "./result.ts";
+
+/**
+ * What a task function returns: `[success, answer]`, or a promise of it.
+ * `answer` is stored in {@linkcode ProcResult.answer}.
+ */
+export type TaskReturn = readonly [boolean, unknown];
+
+/**
+ * A task function, called as `fn(key, [...pargs.slice(1), arg], signal)`.
+ *
+ * `signal` is aborted when the task times out or the run is cancelled; a
+ * function that does long work should pass it on or check it.
+ */
+export type TaskFunction = (
+  key: unknown,
+  args: unknown[],
+  signal: AbortSignal,
+) => TaskReturn | Promise<TaskReturn>;
+
+/**
+ * What to run for each task: `[command, ...args]`, where `command` is a path,
+ * a name looked up in `PATH` or a `file:` URL, or `[fn, ...args]` for a
+ * {@linkcode TaskFunction}.
+ */
+export type Pargs =
+  | readonly [string | URL, ...(string | number)[]]
+  | readonly [TaskFunction, ...unknown[]];
+
+/** One task: its unique key and its argument. */
+export type Task = readonly [key: unknown, arg: unknown];
+
+/** The task list: any iterable or async iterable of `[key, arg]` pairs, read lazily. */
+export type Tasks = Iterable<Task> | AsyncIterable<Task>;
+
+/** Options shared by every engine. */
+export interface ProcRunOptions {
+  /**
+   * How many tasks run at once. 0 means no limit.
+   *
+   * @default {4}
+   */
+  numWorkers?: number;
+  /**
+   * Seconds each task may run, counted from its own start (fractions allowed).
+   * 0 means no timeout. A command that runs out of time has its whole process
+   * group sent SIGTERM, then SIGKILL after `killGrace` seconds.
+   *
+   * @default {0}
+   */
+  timeout?: number;
+  /**
+   * Cancels the whole run: tasks not started yet get a cancelled result and
+   * never start; running tasks are killed (commands) or aborted (functions).
+   */
+  signal?: AbortSignal;
+  /** Working directory for commands. @default {the current directory} */
+  cwd?: string | URL;
+  /** Extra environment variables for commands, added to the inherited environment. */
+  env?: Record<string, string>;
+  /** Text or bytes fed to every command's standard input. @default {no input} */
+  stdin?: string | Uint8Array;
+  /**
+   * Bytes kept of each command's standard output and of its standard error;
+   * the rest is read and dropped, and the result's `stdoutTruncated` or
+   * `stderrTruncated` is set.
+   *
+   * @default {16777216}
+   */
+  maxOutputBytes?: number;
+  /**
+   * Seconds between SIGTERM and SIGKILL when a command is stopped.
+   *
+   * @default {2}
+   */
+  killGrace?: number;
+  /**
+   * Logs each task's start and end to standard error.
+   *
+   * @default {false}
+   */
+  verbose?: boolean;
+  /** Called with each result as soon as its task ends, in completion order. */
+  onResult?: (result: ProcResult) => void;
+  /**
+   * While the run is active, SIGINT and SIGTERM cancel it (killing every
+   * command's process tree), then the signal is raised again so the process
+   * ends as it would have. Set to false when you handle those signals
+   * yourself, and abort `signal` from your handler.
+   *
+   * @default {true}
+   */
+  handleSignals?: boolean;
+}
