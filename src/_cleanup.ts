@@ -37,32 +37,19 @@ export function untrackGroup(pgid: number): void {
   liveGroups.delete(pgid);
 }
 
-interface Guard {
-  cancel(reason: unknown): void;
-  done: Promise<unknown>;
-}
-
-const guards = new Set<Guard>();
+const guards = new Set<AbortController>();
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-let stopping = false;
+let received: Deno.Signal | undefined;
 
 function onSignal(signal: Deno.Signal): void {
-  if (stopping) {
+  if (received) {
     // A second signal: no more waiting.
     for (const pgid of liveGroups) killGroup(pgid, "SIGKILL");
     Deno.exit(signal === "SIGINT" ? 130 : 143);
   }
-  stopping = true;
+  received = signal;
   const reason = new DOMException(`cancelled: received ${signal}`, "AbortError");
-  const active = [...guards];
-  for (const guard of active) guard.cancel(reason);
-  Promise.allSettled(active.map((guard) => guard.done)).then(() => {
-    for (const pgid of liveGroups) killGroup(pgid, "SIGKILL");
-    removeListeners();
-    // With no listener left, the default action ends the process as the
-    // signal would have without procrun.
-    Deno.kill(Deno.pid, signal);
-  });
+  for (const controller of guards) controller.abort(reason);
 }
 
 const listeners = new Map<Deno.Signal, () => void>(
@@ -90,20 +77,26 @@ function removeListeners(): void {
 }
 
 /**
- * Cancels the run through `controller` on SIGINT or SIGTERM, waits for `done`,
- * then re-raises the signal. Dispose of the guard when the run ends.
+ * While the guard is held, SIGINT or SIGTERM aborts `controller`. Dispose of
+ * it once the run has settled: when the last guard goes after a signal, the
+ * remaining process groups are killed and the signal is raised again with no
+ * listener left, so the process ends as the signal would have ended it,
+ * before the run's promise resolves.
  */
-export function guardSignals(
-  controller: AbortController,
-  done: Promise<unknown>,
-): Disposable {
-  const guard: Guard = { cancel: (reason) => controller.abort(reason), done };
-  if (guards.size === 0 && !stopping) addListeners();
-  guards.add(guard);
+export function guardSignals(controller: AbortController): Disposable {
+  if (guards.size === 0) addListeners();
+  guards.add(controller);
   return {
     [Symbol.dispose]() {
-      guards.delete(guard);
-      if (guards.size === 0 && !stopping) removeListeners();
+      guards.delete(controller);
+      if (guards.size > 0) return;
+      removeListeners();
+      if (received) {
+        const signal = received;
+        received = undefined;
+        for (const pgid of liveGroups) killGroup(pgid, "SIGKILL");
+        Deno.kill(Deno.pid, signal);
+      }
     },
   };
 }

@@ -22,6 +22,8 @@ export interface ResolvedOptions {
   verbose: boolean;
   onResult: ((result: ProcResult) => void) | undefined;
   handleSignals: boolean;
+  placeholder: string | undefined;
+  keepResults: boolean;
 }
 
 /** The validated `pargs`: a command with its arguments, or a function. */
@@ -143,7 +145,10 @@ function seconds(
   fallback: number,
 ): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !(value >= 0) || value === Infinity) {
+  if (typeof value !== "number") {
+    throw new TypeError(invalid(owner, name, "a finite number of seconds >= 0", value));
+  }
+  if (!(value >= 0) || value === Infinity) {
     throw new RangeError(invalid(owner, name, "a finite number of seconds >= 0", value));
   }
   return value;
@@ -173,9 +178,11 @@ export function resolveOptions(
     verbose = false,
     onResult,
     handleSignals = true,
+    placeholder,
+    keepResults = true,
   } = options;
   if (!Number.isInteger(numWorkers) || numWorkers < 0) {
-    throw new RangeError(
+    throw new (typeof numWorkers === "number" ? RangeError : TypeError)(
       invalid(owner, "numWorkers", "a non-negative integer (0 for no limit)", numWorkers),
     );
   }
@@ -211,6 +218,12 @@ export function resolveOptions(
   if (typeof handleSignals !== "boolean") {
     throw new TypeError(invalid(owner, "handleSignals", "a boolean", handleSignals));
   }
+  if (placeholder !== undefined && (typeof placeholder !== "string" || placeholder === "")) {
+    throw new TypeError(invalid(owner, "placeholder", "a non-empty string", placeholder));
+  }
+  if (typeof keepResults !== "boolean") {
+    throw new TypeError(invalid(owner, "keepResults", "a boolean", keepResults));
+  }
   return {
     numWorkers: numWorkers === 0 ? Infinity : numWorkers,
     timeoutMs: timeout * 1000,
@@ -223,5 +236,7 @@ export function resolveOptions(
     verbose,
     onResult,
     handleSignals,
+    placeholder,
+    keepResults,
   };
 }

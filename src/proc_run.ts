@@ -260,10 +260,7 @@ export abstract class ProcRun {
         controller.abort(error);
       }
     };
-    let finish!: () => void;
-    using _guard = handleSignals
-      ? guardSignals(controller, new Promise<void>((resolve) => finish = resolve))
-      : undefined;
+    using _guard = handleSignals ? guardSignals(controller) : undefined;
 
     const t0 = performance.now();
     this.timeStart = new Date();
@@ -273,7 +270,7 @@ export abstract class ProcRun {
       for await (const task of iterate(this.#tasks)) {
         const [key, arg] = checkTask(this.#owner, task, index++, seen) as Task;
         const result = new ProcResult(key, arg);
-        this.results.push(result);
+        if (this.#internals.options.keepResults) this.results.push(result);
         let permit;
         try {
           permit = await sem.acquire(signal);
@@ -298,7 +295,6 @@ export abstract class ProcRun {
     } finally {
       this.timeEnd = new Date();
       this.timeRun = (performance.now() - t0) / 1000;
-      finish?.();
     }
     if (failure) throw failure.error;
     return this.results;

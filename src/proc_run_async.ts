@@ -32,6 +32,23 @@ export function recordOutcome(
   }
 }
 
+/**
+ * A command's arguments for one task: `args` with every `placeholder` replaced
+ * by the task's argument, or, when none holds it (or there is no placeholder),
+ * `args` followed by the argument.
+ */
+export function commandArgs(
+  args: readonly string[],
+  arg: unknown,
+  placeholder: string | undefined,
+): string[] {
+  const text = String(arg);
+  if (placeholder !== undefined && args.some((a) => a.includes(placeholder))) {
+    return args.map((a) => a.replaceAll(placeholder, () => text));
+  }
+  return [...args, text];
+}
+
 /** Marks `result` as stopped by its timeout. */
 export function recordTimeout(result: ProcResult, timeoutMs: number): void {
   result.success = false;
@@ -124,7 +141,7 @@ export class ProcRunAsync extends ProcRun {
     if (program.kind === "command") {
       const outcome = await runCommand({
         command: program.command,
-        args: [...program.args, String(result.arg)],
+        args: commandArgs(program.args, result.arg, options.placeholder),
         cwd: options.cwd,
         env: options.env,
         stdin: options.stdin,

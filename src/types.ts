@@ -96,4 +96,21 @@ export interface ProcRunOptions {
    * @default {true}
    */
   handleSignals?: boolean;
+  /**
+   * For commands: a marker replaced by the task's argument wherever it appears
+   * in `pargs` (as `xargs -I {}` does, also inside a word); when no item of
+   * `pargs` contains it, the argument is appended as usual. Unset, the
+   * argument is always appended.
+   *
+   * @default {undefined}
+   */
+  placeholder?: string;
+  /**
+   * Whether {@linkcode ProcRun.results} keeps every result. Set to false for
+   * huge task lists consumed through `onResult` or `stream()`, so that each
+   * result can be freed once delivered.
+   *
+   * @default {true}
+   */
+  keepResults?: boolean;
 }

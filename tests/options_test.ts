@@ -1,0 +1,83 @@
+import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { ProcRunAsync } from "../src/proc_run_async.ts";
+import type { Pargs, ProcRunOptions, Tasks } from "../src/types.ts";
+
+type ErrorClass = typeof TypeError | typeof RangeError;
+
+function refuses(
+  pargs: unknown,
+  tasks: unknown,
+  options: unknown,
+  errorClass: ErrorClass,
+  ...fragments: string[]
+): void {
+  const error = assertThrows(
+    () => new ProcRunAsync(pargs as Pargs, tasks as Tasks, options as ProcRunOptions),
+    errorClass,
+  );
+  for (const fragment of fragments) assertStringIncludes(error.message, fragment);
+}
+
+Deno.test("ProcRunAsync() refuses duplicate keys and names the key", () => {
+  refuses(["true"], [[1, "a"], [2, "b"], [1, "c"]], {}, TypeError, "tasks[2]", "key 1");
+  refuses(["true"], [["x", 1], ["x", 2]], {}, TypeError, `key "x"`);
+});
+
+Deno.test("ProcRunAsync() refuses empty or malformed pargs", () => {
+  refuses([], [], {}, TypeError, "'pargs'", "current value is []");
+  refuses("sleep", [], {}, TypeError, "'pargs'");
+  refuses([42], [], {}, TypeError, "'pargs[0]'", "command", "function", "current value is 42");
+  refuses([""], [], {}, TypeError, "'pargs[0]'");
+  refuses([new URL("https://example.com/x")], [], {}, TypeError, "'pargs[0]'", "file: URL");
+  refuses(["echo", { a: 1 }], [], {}, TypeError, "'pargs[1]'");
+});
+
+Deno.test("ProcRunAsync() refuses tasks that are not pairs or not iterable", () => {
+  refuses(["true"], [[1, 2, 3]], {}, TypeError, "'tasks[0]'", "[key, arg] pair");
+  refuses(["true"], [[1, 1], 5], {}, TypeError, "'tasks[1]'", "current value is 5");
+  refuses(["true"], 5, {}, TypeError, "'tasks'", "iterable");
+  refuses(["true"], "ab", {}, TypeError, "'tasks'");
+  refuses(["true"], null, {}, TypeError, "'tasks'");
+});
+
+Deno.test("ProcRunAsync() refuses bad numWorkers, timeout and killGrace", () => {
+  refuses(["true"], [], { numWorkers: "4" }, TypeError, "'numWorkers'", `current value is "4"`);
+  refuses(["true"], [], { timeout: "5" }, TypeError, "'timeout'");
+  for (const numWorkers of [-1, 1.5, NaN]) {
+    refuses(["true"], [], { numWorkers }, RangeError, "'numWorkers'", "non-negative integer");
+  }
+  refuses(["true"], [], { numWorkers: -1 }, RangeError, "current value is -1");
+  for (const timeout of [-1, NaN, Infinity]) {
+    refuses(["true"], [], { timeout }, RangeError, "'timeout'", ">= 0");
+  }
+  refuses(["true"], [], { timeout: NaN }, RangeError, "current value is NaN");
+  refuses(["true"], [], { killGrace: -0.5 }, RangeError, "'killGrace'", "current value is -0.5");
+});
+
+Deno.test("ProcRunAsync() refuses options of the wrong type", () => {
+  refuses(["true"], [], { signal: {} }, TypeError, "'signal'", "AbortSignal");
+  refuses(["true"], [], { cwd: 1 }, TypeError, "'cwd'");
+  refuses(["true"], [], { env: { A: 1 } }, TypeError, "'env'");
+  refuses(["true"], [], { stdin: 5 }, TypeError, "'stdin'");
+  refuses(["true"], [], { maxOutputBytes: -1 }, RangeError, "'maxOutputBytes'");
+  refuses(["true"], [], { verbose: "yes" }, TypeError, "'verbose'");
+  refuses(["true"], [], { onResult: 1 }, TypeError, "'onResult'");
+  refuses(["true"], [], { handleSignals: 1 }, TypeError, "'handleSignals'");
+  refuses(["true"], [], null, TypeError, "'options'");
+});
+
+Deno.test("ProcRunAsync() refuses bad input before anything runs", async () => {
+  const dir = await Deno.makeTempDir();
+  const marker = `${dir}/ran`;
+  assertThrows(
+    () => new ProcRunAsync(["touch"], [[1, marker], [1, marker]]),
+    TypeError,
+  );
+  assertThrows(
+    () => new ProcRunAsync(["touch"], [[1, marker]], { timeout: -1 }),
+    RangeError,
+  );
+  const exists = await Deno.stat(marker).then(() => true, () => false);
+  assertEquals(exists, false);
+  await Deno.remove(dir, { recursive: true });
+});
