@@ -81,12 +81,13 @@ export class Semaphore {
    * @example Try
    * ```ts
    * import { Semaphore } from "@procrun/procrun";
-   * import { assert } from "@std/assert";
+   * import { assertEquals } from "@std/assert";
    *
    * const sem = new Semaphore(1);
    * const permit = sem.tryAcquire();
-   * assert(permit !== undefined);
-   * permit.release();
+   * assertEquals(sem.tryAcquire(), undefined);
+   * permit?.release();
+   * assertEquals(sem.activeCount, 0);
    * ```
    */
   tryAcquire(): Permit | undefined {
