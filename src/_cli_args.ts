@@ -1,0 +1,225 @@
+/**
+ * The command line of `procrun`: split into options, command and `:::`
+ * arguments, parsed with `parseArgs` and checked. Nothing here runs anything.
+ *
+ * @module
+ */
+import { parseArgs } from "@std/cli/parse-args";
+
+/** A mistake in the command line: reported in one line, with a hint to `--help`. */
+export class UsageError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** How results are shown. */
+export type OutputMode = "default" | "report" | "json" | "jsonl";
+
+/** Everything the command line asks for, checked. */
+export interface CliConfig {
+  help: boolean;
+  version: boolean;
+  /** The command and its arguments (or extra function arguments with `--module`). */
+  command: string[];
+  /** The task arguments given after `:::`, or undefined. */
+  inlineArgs: string[] | undefined;
+  argFile: string | undefined;
+  keySep: string | undefined;
+  shell: boolean;
+  module: string | undefined;
+  exportName: string;
+  jobs: number;
+  timeout: number;
+  killGrace: number | undefined;
+  engine: "async" | "workers";
+  keepOrder: boolean;
+  dryRun: boolean;
+  color: "auto" | "always" | "never";
+  quiet: boolean;
+  joblog: string | undefined;
+  /** Forced on or off, or undefined for "when standard error is a terminal". */
+  progress: boolean | undefined;
+  output: OutputMode;
+}
+
+const STRINGS = [
+  "jobs",
+  "timeout",
+  "engine",
+  "kill-grace",
+  "color",
+  "joblog",
+  "arg-file",
+  "key-sep",
+  "module",
+  "export",
+];
+const BOOLEANS = [
+  "keep-order",
+  "dry-run",
+  "quiet",
+  "progress",
+  "report",
+  "json",
+  "jsonl",
+  "shell",
+  "help",
+  "version",
+];
+const ALIASES: Record<string, string> = {
+  j: "jobs",
+  t: "timeout",
+  q: "quiet",
+  h: "help",
+  V: "version",
+  a: "arg-file",
+};
+const SHORT_WITH_VALUE = new Set(
+  Object.entries(ALIASES).filter(([, long]) => STRINGS.includes(long)).map(([s]) => s),
+);
+
+/**
+ * Splits `args` where procrun's own options end: at `--`, at `:::` or at the
+ * first word that is neither an option nor an option's value. The command
+ * part is never given to `parseArgs`, so `procrun -q true ::: 1` runs `true`.
+ */
+function split(args: string[]): { options: string[]; rest: string[] } {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") return { options: args.slice(0, i), rest: args.slice(i + 1) };
+    if (arg === ":::" || !arg.startsWith("-") || arg === "-") {
+      return { options: args.slice(0, i), rest: args.slice(i) };
+    }
+    const long = /^--([^=]+)$/.exec(arg);
+    const short = /^-([a-zA-Z]+)$/.exec(arg);
+    if (
+      (long && STRINGS.includes(long[1]!)) ||
+      (short && SHORT_WITH_VALUE.has(short[1]!.at(-1)!))
+    ) {
+      i++; // The option's value, whatever it looks like.
+    }
+  }
+  return { options: args, rest: [] };
+}
+
+function number(
+  flag: string,
+  raw: string | undefined,
+  what: string,
+  ok: (n: number) => boolean,
+): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = raw.trim() === "" ? NaN : Number(raw);
+  if (!ok(value)) throw new UsageError(`${flag} must be ${what}: got '${raw}'`);
+  return value;
+}
+
+function oneOf<T extends string>(
+  flag: string,
+  raw: string | undefined,
+  choices: T[],
+): T | undefined {
+  if (raw === undefined) return undefined;
+  if (!choices.includes(raw as T)) {
+    throw new UsageError(`${flag} must be one of ${choices.join(", ")}: got '${raw}'`);
+  }
+  return raw as T;
+}
+
+function nonEmpty(flag: string, raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === "") throw new UsageError(`${flag} needs a value`);
+  return raw;
+}
+
+/**
+ * Parses and checks procrun's command line.
+ *
+ * @throws {UsageError} For an unknown option, a bad value or a contradiction.
+ */
+export function parseCli(args: string[]): CliConfig {
+  const { options, rest } = split(args);
+  let unknown: string | undefined;
+  const flags = parseArgs(options, {
+    string: STRINGS,
+    boolean: BOOLEANS,
+    negatable: ["progress"],
+    alias: ALIASES,
+    unknown: (arg: string, key?: string) => {
+      if (key !== undefined) unknown ??= arg;
+      return false;
+    },
+  }) as Record<string, unknown>;
+  if (unknown !== undefined) {
+    throw new UsageError(`unknown option '${unknown.replace(/=.*/s, "")}'`);
+  }
+  const str = (name: string) => {
+    const value = flags[name];
+    // A repeated option gives an array: the last one wins.
+    return Array.isArray(value) ? String(value.at(-1)) : value as string | undefined;
+  };
+  const bool = (name: string) => flags[name] === true;
+
+  const marker = rest.indexOf(":::");
+  const command = marker === -1 ? rest : rest.slice(0, marker);
+  const inlineArgs = marker === -1 ? undefined : rest.slice(marker + 1);
+
+  const modes = (["report", "json", "jsonl"] as const).filter(bool);
+  if (modes.length > 1) {
+    throw new UsageError(`--${modes[0]} and --${modes[1]} cannot be used together`);
+  }
+  const config: CliConfig = {
+    help: bool("help"),
+    version: bool("version"),
+    command,
+    inlineArgs,
+    argFile: nonEmpty("--arg-file", str("arg-file")),
+    keySep: nonEmpty("--key-sep", str("key-sep")),
+    shell: bool("shell"),
+    module: nonEmpty("--module", str("module")),
+    exportName: nonEmpty("--export", str("export")) ?? "default",
+    jobs: number(
+      "--jobs",
+      str("jobs"),
+      "a non-negative integer (0 for no limit)",
+      (n) => Number.isSafeInteger(n) && n >= 0,
+    ) ?? 4,
+    timeout: number(
+      "--timeout",
+      str("timeout"),
+      "a number of seconds >= 0 (0 for none)",
+      (n) => Number.isFinite(n) && n >= 0,
+    ) ?? 0,
+    killGrace: number(
+      "--kill-grace",
+      str("kill-grace"),
+      "a number of seconds >= 0",
+      (n) => Number.isFinite(n) && n >= 0,
+    ),
+    engine: oneOf("--engine", str("engine"), ["async", "workers"]) ?? "async",
+    keepOrder: bool("keep-order"),
+    dryRun: bool("dry-run"),
+    color: oneOf("--color", str("color"), ["auto", "always", "never"]) ?? "auto",
+    quiet: bool("quiet"),
+    joblog: nonEmpty("--joblog", str("joblog")),
+    progress: options.includes("--no-progress") ? false : bool("progress") || undefined,
+    output: modes[0] ?? "default",
+  };
+  if (config.help || config.version) return config;
+  if (config.module === undefined && command.length === 0) {
+    throw new UsageError("no command given (put it after '--', or use --module FILE)");
+  }
+  if (config.module !== undefined && config.shell) {
+    throw new UsageError("--shell and --module cannot be used together");
+  }
+  if (config.module === undefined && str("export") !== undefined) {
+    throw new UsageError("--export needs --module");
+  }
+  if (inlineArgs !== undefined && config.argFile !== undefined) {
+    throw new UsageError("':::' and --arg-file cannot be used together");
+  }
+  return config;
+}

@@ -1,0 +1,65 @@
+/**
+ * The hand-written `procrun --help` text.
+ *
+ * @module
+ */
+
+/** The usage text, with real examples. */
+export const HELP = `procrun: run a command (or a function) once per argument, many at once.
+
+Usage:
+  procrun [options] [--] command [args...] ::: arg1 arg2 ...
+  procrun [options] [--] command [args...] < lines.txt
+  procrun [options] --arg-file lines.txt [--] command [args...]
+  procrun [options] --module FILE [--export NAME] [::: args...]
+
+Each argument (or each non-empty input line) is one task. '{}' in the command
+is replaced by the argument; without '{}' the argument is appended. No shell is
+involved unless --shell is given. A task's key is its 1-based input position
+(line number), or with --key-sep SEP the text before SEP on its line.
+
+Input:
+  ::: ARGS...            the task arguments (after the command)
+  -a, --arg-file FILE    one argument per line of FILE (default: standard input)
+      --key-sep SEP      each line is KEY SEP ARG; KEY names the task
+      --shell            run the command text with 'sh -c', the argument as "$1"
+                         ('{}' in the text becomes "$1"; it is never spliced in)
+      --module FILE      call a function instead: fn(key, [...args, arg], signal)
+                         returning [success, answer]
+      --export NAME      the module's export to call (default: default)
+
+Running:
+  -j, --jobs N           tasks at once (default 4; 0 for no limit)
+  -t, --timeout SECONDS  per-task time limit, from the task's own start (0: none)
+      --kill-grace SECONDS  wait between SIGTERM and SIGKILL (default 2)
+      --engine async|workers  where functions run: main thread or Web Workers
+      --dry-run          print what would run, run nothing
+
+Output:
+  (default)              each task's stdout and stderr, whole, as it finishes;
+                         then a summary line on stderr
+      --keep-order       print in input order instead of completion order
+      --report           a readable report of every result at the end
+      --json             one JSON array of results at the end
+      --jsonl            one JSON object per result, as each finishes
+      --joblog FILE      GNU parallel's joblog (Seq Host Starttime JobRuntime
+                         Send Receive Exitval Signal Command)
+      --progress         a progress bar on stderr (default: on when stderr is
+                         a terminal; --no-progress turns it off)
+      --color auto|always|never  colour (auto honours NO_COLOR)
+  -q, --quiet            no summary, notes or progress from procrun itself
+  -h, --help             this text
+  -V, --version          procrun's version
+
+Exit status:
+  0 every task succeeded; 1-100 the number of failed tasks; 101 more than 100
+  failed; 130 / 143 stopped by SIGINT / SIGTERM; 255 usage or other errors.
+
+Examples:
+  procrun -j 4 -- sleep ::: 1 7 2 2 1
+  find . -name '*.png' | procrun -j 8 -t 60 -- optipng -o2 {}
+  procrun --shell -- 'gzip -c "$1" > "$1.gz"' ::: a.log b.log
+  procrun --jsonl -- curl -sI ::: https://example.com https://deno.land | jq .returncode
+  procrun --module ./work.ts --export process --arg-file ids.txt
+  procrun --joblog jobs.tsv --keep-order -- ./build.sh ::: x86 arm
+`;

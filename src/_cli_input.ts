@@ -1,0 +1,115 @@
+/**
+ * The CLI's task list: `[key, arg]` pairs made lazily from `:::` arguments or
+ * from the lines of a file or of standard input, read as a stream.
+ *
+ * @module
+ */
+
+/**
+ * Yields the lines of `stream` (without their `\n`) as they arrive. Once
+ * `signal` aborts it returns at once, without waiting for more input (a
+ * terminal may never send any).
+ */
+export async function* readLines(
+  stream: ReadableStream<Uint8Array>,
+  signal: AbortSignal,
+): AsyncGenerator<string> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let onAbort!: () => void;
+  const aborted = new Promise<null>((resolve) => onAbort = () => resolve(null));
+  signal.addEventListener("abort", onAbort, { once: true });
+  if (signal.aborted) onAbort();
+  let rest = "";
+  let finished = false;
+  try {
+    while (true) {
+      const chunk = await Promise.race([reader.read(), aborted]);
+      if (chunk === null) return;
+      if (chunk.done) break;
+      const lines = (rest + chunk.value).split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) yield line;
+    }
+    finished = true;
+    if (rest !== "") yield rest;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    if (!finished) reader.cancel().catch(() => {});
+    else reader.releaseLock();
+  }
+}
+
+/** Where a task came from: its 1-based sequence number in the input. */
+export interface TaskOrigin {
+  seq: number;
+}
+
+/**
+ * The tasks of a CLI run, read lazily. Keys are 1-based input positions (line
+ * numbers for lines), or the text before `keySep` on each line. Empty lines
+ * are skipped (their numbers are not reused).
+ */
+export class TaskFeed implements AsyncIterable<readonly [unknown, string]> {
+  /** Tasks handed to the runner so far. */
+  read = 0;
+  /** How many tasks there are, once the input has ended. */
+  total: number | undefined;
+  #source: Iterable<string> | AsyncIterable<string>;
+  #lines: boolean;
+  #keySep: string | undefined;
+  #signal: AbortSignal;
+  #origin = new Map<unknown, number>();
+
+  /**
+   * @param source The arguments (`:::`) or the input lines.
+   * @param lines Whether `source` holds lines (empty ones are skipped).
+   * @param keySep With lines, the separator between key and argument.
+   * @param signal Stops reading when aborted.
+   */
+  constructor(
+    source: Iterable<string> | AsyncIterable<string>,
+    lines: boolean,
+    keySep: string | undefined,
+    signal: AbortSignal,
+  ) {
+    this.#source = source;
+    this.#lines = lines;
+    this.#keySep = keySep;
+    this.#signal = signal;
+  }
+
+  /**
+   * The input position of the task with `key`, forgotten once asked, so that
+   * only tasks in flight are remembered.
+   */
+  takeSeq(key: unknown): number {
+    const seq = this.#origin.get(key) ?? 0;
+    this.#origin.delete(key);
+    return seq;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<readonly [unknown, string]> {
+    let position = 0;
+    for await (const text of this.#source) {
+      if (this.#signal.aborted) break;
+      position++;
+      if (this.#lines && text === "") continue;
+      let key: unknown = position;
+      let arg = text;
+      if (this.#keySep !== undefined) {
+        const at = text.indexOf(this.#keySep);
+        if (at === -1) {
+          throw new Error(
+            `line ${position} has no key separator ${JSON.stringify(this.#keySep)} (--key-sep)`,
+          );
+        }
+        key = text.slice(0, at);
+        arg = text.slice(at + this.#keySep.length);
+      }
+      this.read++;
+      if (!this.#origin.has(key)) this.#origin.set(key, this.read);
+      yield [key, arg];
+    }
+    if (!this.#signal.aborted) this.total = this.read;
+  }
+}

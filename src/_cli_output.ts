@@ -1,0 +1,84 @@
+/**
+ * The CLI's writer: text for standard output and standard error, queued in
+ * order and written in whole pieces, so that one task's output is never
+ * interleaved with another's and a slow reader never blocks the runner.
+ *
+ * @module
+ */
+
+const encoder = new TextEncoder();
+
+/** Where a piece of output goes. */
+export type Target = "stdout" | "stderr";
+
+interface Stream {
+  write(bytes: Uint8Array): Promise<number>;
+}
+
+async function writeAll(stream: Stream, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) offset += await stream.write(bytes.subarray(offset));
+}
+
+/**
+ * An ordered queue of writes. Adjacent pieces for the same stream are written
+ * together. If a stream is closed (`| head`), `onClosed` is called once and
+ * later output is dropped.
+ */
+export class OutputQueue {
+  #pieces: { target: Target; text: string }[] = [];
+  #flushing: Promise<void> | undefined;
+  #closed = false;
+  #onClosed: (error: unknown) => void;
+  #before: () => void;
+  #after: () => void;
+
+  /**
+   * @param onClosed Called once when a stream cannot be written any more.
+   * @param before Called before each write (the progress bar clears itself).
+   * @param after Called after each write (the progress bar redraws).
+   */
+  constructor(
+    onClosed: (error: unknown) => void,
+    before: () => void = () => {},
+    after: () => void = () => {},
+  ) {
+    this.#onClosed = onClosed;
+    this.#before = before;
+    this.#after = after;
+  }
+
+  /** Queues `text` for `target`. */
+  push(target: Target, text: string): void {
+    if (this.#closed || text === "") return;
+    const last = this.#pieces.at(-1);
+    if (last && last.target === target) last.text += text;
+    else this.#pieces.push({ target, text });
+    this.#flushing ??= this.#flush();
+  }
+
+  /** Resolves when everything queued so far is written. */
+  async drain(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#pieces.length > 0) {
+        const { target, text } = this.#pieces.shift()!;
+        if (this.#closed) continue;
+        try {
+          this.#before();
+          await writeAll(target === "stdout" ? Deno.stdout : Deno.stderr, encoder.encode(text));
+          this.#after();
+        } catch (error) {
+          this.#closed = true;
+          this.#pieces.length = 0;
+          this.#onClosed(error);
+        }
+      }
+    } finally {
+      this.#flushing = undefined;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * What the CLI runs for each task: the command (with `{}` or the argument
+ * appended), the `sh -c` form of `--shell`, or a function from `--module`.
+ *
+ * @module
+ */
+import type { CliConfig } from "./_cli_args.ts";
+import { shellJoin } from "./_cli_quote.ts";
+import { commandArgs } from "./proc_run_async.ts";
+import type { Pargs, TaskFunction } from "./types.ts";
+
+/** The placeholder replaced by each task's argument. */
+export const PLACEHOLDER = "{}";
+
+/** What to run, ready for a runner. */
+export interface CliProgram {
+  pargs: Pargs;
+  /** Passed to the runner as its `placeholder` option. */
+  placeholder: string | undefined;
+  /** Whether tasks are commands (else functions). */
+  isCommand: boolean;
+  /** The command line (or function call) a task with `arg` runs, for people. */
+  describe: (arg: unknown) => string;
+}
+
+/** A `--module` path or URL as a URL, relative paths resolved from the current directory. */
+export function moduleUrl(file: string): URL {
+  if (/^[a-z][a-z0-9+.-]+:/i.test(file)) return new URL(file);
+  const url = new URL("file:///");
+  url.pathname = file.startsWith("/") ? file : `${Deno.cwd()}/${file}`;
+  return url;
+}
+
+/**
+ * Builds the program for `config`; with `--module` on the async engine the
+ * module is imported now, so that a bad module fails before anything runs.
+ *
+ * @throws {Error} If the module cannot be loaded or its export is not a function.
+ */
+export async function buildProgram(config: CliConfig): Promise<CliProgram> {
+  const words = config.command;
+  if (config.module !== undefined) {
+    const url = moduleUrl(config.module);
+    const name = config.exportName;
+    const describe = (arg: unknown) =>
+      `${config.module}#${name}(${JSON.stringify([...words, String(arg)]).slice(1, -1)})`;
+    let mod: Record<string, unknown>;
+    try {
+      mod = await import(url.href);
+    } catch (error) {
+      throw new Error(
+        `cannot load --module ${JSON.stringify(config.module)}: ${
+          error instanceof Error ? error.message.split("\n")[0] : String(error)
+        }`,
+      );
+    }
+    const fn = mod[name];
+    if (typeof fn !== "function") {
+      throw new Error(
+        `--module ${JSON.stringify(config.module)} has no function export ${
+          JSON.stringify(name)
+        } (exports: ${Object.keys(mod).join(", ") || "none"})`,
+      );
+    }
+    return {
+      pargs: [fn as TaskFunction, ...words],
+      placeholder: undefined,
+      isCommand: false,
+      describe,
+    };
+  }
+  if (config.shell) {
+    // The argument is "$1", never part of the script's text.
+    const script = words.join(" ").replaceAll(PLACEHOLDER, '"$1"');
+    const pargs = ["sh", "-c", script, "procrun"] as const;
+    return {
+      pargs,
+      placeholder: undefined,
+      isCommand: true,
+      describe: (arg) => shellJoin([...pargs, String(arg)]),
+    };
+  }
+  const [command, ...args] = words as [string, ...string[]];
+  return {
+    pargs: [command, ...args],
+    placeholder: PLACEHOLDER,
+    isCommand: true,
+    describe: (arg) => shellJoin([command, ...commandArgs(args, arg, PLACEHOLDER)]),
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * How the CLI shows results: each task's output as it ends (or in input order),
+ * JSON Lines, a JSON array or the report at the end, the joblog, the progress
+ * bar and the summary line.
+ *
+ * @module
+ */
+import { red, setColorEnabled, yellow } from "@std/fmt/colors";
+import type { OutputMode } from "./_cli_args.ts";
+import type { TaskFeed } from "./_cli_input.ts";
+import type { JobLog } from "./_cli_joblog.ts";
+import type { OutputQueue } from "./_cli_output.ts";
+import type { ProgressBar } from "./_cli_progress.ts";
+import type { ProcRun } from "./proc_run.ts";
+import type { ProcResult } from "./result.ts";
+
+/** How to render. */
+export interface RenderOptions {
+  mode: OutputMode;
+  keepOrder: boolean;
+  quiet: boolean;
+  /** Colour for what goes to standard output (the report). */
+  colorOut: boolean;
+  /** Colour for procrun's notes and summary on standard error. */
+  colorErr: boolean;
+  /** Whether tasks are commands (else functions). */
+  isCommand: boolean;
+  /** The command line of a task, for notes and the joblog. */
+  describe: (result: ProcResult) => string;
+}
+
+function inspect(value: unknown): string {
+  return Deno.inspect(value, { colors: false, compact: true, breakLength: Infinity });
+}
+
+/** One result as a JSON text; an answer JSON cannot hold (a BigInt, a cycle) is inspected. */
+export function resultJson(result: ProcResult, indent?: number): string {
+  try {
+    return JSON.stringify(result, null, indent);
+  } catch {
+    return JSON.stringify({ ...result.toJSON(), answer: inspect(result.answer) }, null, indent);
+  }
+}
+
+/** Why a task failed, in a few words. */
+export function failure(result: ProcResult): string {
+  if (result.timeout) return result.error ?? "timed out";
+  if (result.cancelled) return result.error ?? "cancelled";
+  if (result.signal !== null) return `killed by ${result.signal}`;
+  if (result.exception !== null) return `${result.exception}: ${result.error ?? ""}`;
+  if (result.returncode !== null) return `exit ${result.returncode}`;
+  return "failed";
+}
+
+/** Renders results as they arrive, then the end of the run. */
+export class Renderer {
+  /** Tasks ended. */
+  done = 0;
+  /** Tasks that did not succeed. */
+  failed = 0;
+  /** Tasks stopped by their timeout. */
+  timedOut = 0;
+  /** Tasks cancelled (by a signal). */
+  cancelled = 0;
+  #out: OutputQueue;
+  #feed: TaskFeed;
+  #options: RenderOptions;
+  #joblog: JobLog | undefined;
+  #progress: ProgressBar | undefined;
+  #waiting = new Map<number, ProcResult>();
+  #next = 1;
+
+  /**
+   * @param out Where text goes.
+   * @param feed The task list, for each result's input position.
+   * @param options How to render.
+   * @param joblog The joblog, if any.
+   * @param progress The progress bar, if shown.
+   */
+  constructor(
+    out: OutputQueue,
+    feed: TaskFeed,
+    options: RenderOptions,
+    joblog?: JobLog,
+    progress?: ProgressBar,
+  ) {
+    this.#out = out;
+    this.#feed = feed;
+    this.#options = options;
+    this.#joblog = joblog;
+    this.#progress = progress;
+  }
+
+  /** Takes one finished result (the runner's `onResult`). */
+  add(result: ProcResult): void {
+    const seq = this.#feed.takeSeq(result.key);
+    this.done++;
+    if (!result.success) this.failed++;
+    if (result.timeout) this.timedOut++;
+    if (result.cancelled) this.cancelled++;
+    this.#joblog?.add(seq, result, this.#options.describe(result), this.#options.isCommand);
+    if (this.#options.keepOrder) {
+      this.#waiting.set(seq, result);
+      while (this.#waiting.has(this.#next)) {
+        this.#emit(this.#waiting.get(this.#next)!);
+        this.#waiting.delete(this.#next++);
+      }
+    } else {
+      this.#emit(result);
+    }
+    this.#progress?.draw();
+  }
+
+  /**
+   * Shows what comes at the end: results still waiting for an earlier one,
+   * the JSON array or report, and the summary line.
+   *
+   * @param run The finished run.
+   * @param stoppedBy The signal that stopped the run, if any.
+   */
+  async finish(run: ProcRun, stoppedBy: string | undefined): Promise<void> {
+    for (const seq of [...this.#waiting.keys()].sort((a, b) => a - b)) {
+      this.#emit(this.#waiting.get(seq)!);
+    }
+    this.#waiting.clear();
+    const { mode, quiet, colorOut, colorErr } = this.#options;
+    if (mode === "json") {
+      const items = run.results.map((result) => resultJson(result, 2).replaceAll("\n", "\n  "));
+      this.#out.push("stdout", items.length ? `[\n  ${items.join(",\n  ")}\n]\n` : "[]\n");
+    } else if (mode === "report") {
+      setColorEnabled(colorOut);
+      for (const result of run.results) this.#out.push("stdout", result.format() + "\n");
+      const ok = run.results.length - this.failed;
+      this.#out.push(
+        "stdout",
+        `${run.results.length} tasks, ${ok} succeeded, ${this.failed} failed, ${
+          run.timeRun.toFixed(3)
+        } s\n`,
+      );
+    }
+    this.#progress?.stop();
+    if (!quiet) {
+      setColorEnabled(colorErr);
+      const parts = [`${this.done} done`, `${this.failed} failed`, `${this.timedOut} timed out`];
+      if (this.cancelled > 0) parts.push(`${this.cancelled} cancelled`);
+      let line = `procrun: ${parts.join(", ")}, ${run.timeRun.toFixed(3)} s`;
+      if (stoppedBy) line += ` (stopped by ${stoppedBy})`;
+      this.#out.push("stderr", (this.failed > 0 ? yellow(line) : line) + "\n");
+    }
+    await this.#out.drain();
+  }
+
+  #emit(result: ProcResult): void {
+    const { mode, isCommand, quiet, colorErr } = this.#options;
+    if (mode === "jsonl") {
+      this.#out.push("stdout", resultJson(result) + "\n");
+      return;
+    }
+    if (mode !== "default") return;
+    if (isCommand) {
+      this.#out.push("stdout", result.stdout);
+      this.#out.push("stderr", result.stderr);
+    } else if (result.answer !== null && result.answer !== undefined) {
+      const answer = result.answer;
+      this.#out.push("stdout", (typeof answer === "string" ? answer : safeJson(answer)) + "\n");
+    }
+    // A task cancelled before it started has nothing to say: the summary counts it.
+    if (!result.success && !quiet && result.timeStart !== null) {
+      setColorEnabled(colorErr);
+      const note = `procrun: task ${String(result.key)} (${this.#options.describe(result)}): ${
+        failure(result)
+      }`;
+      this.#out.push(
+        "stderr",
+        (result.timeout || result.cancelled ? yellow(note) : red(note)) + "\n",
+      );
+    }
+  }
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? inspect(value);
+  } catch {
+    return inspect(value);
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * The `procrun` command line: run a command (or a function) once per argument,
+ * many at once, as `xargs -P` and GNU parallel do, with procrun's guarantees
+ * (one result per task, timeouts that kill the whole process tree, nothing
+ * left running).
+ *
+ * ```sh
+ * deno run -A jsr:@procrun/procrun/cli -j 4 -- sleep ::: 1 7 2 2 1
+ * find . -name '*.log' | deno run -A jsr:@procrun/procrun/cli --jsonl -- gzip -k {} | jq .success
+ * ```
+ *
+ * This module only maps the command line to a runner's options and renders
+ * its results; run `procrun --help` for every option.
+ *
+ * @module
+ */
+import denoJson from "../deno.json" with { type: "json" };
+import { type CliConfig, parseCli, UsageError } from "./_cli_args.ts";
+import { HELP } from "./_cli_help.ts";
+import { readLines, TaskFeed } from "./_cli_input.ts";
+import { JobLog } from "./_cli_joblog.ts";
+import { OutputQueue } from "./_cli_output.ts";
+import { buildProgram, type CliProgram } from "./_cli_program.ts";
+import { ProgressBar } from "./_cli_progress.ts";
+import { Renderer } from "./_cli_render.ts";
+import type { ProcRun } from "./proc_run.ts";
+import { ProcRunAsync } from "./proc_run_async.ts";
+import type { ProcRunOptions, Tasks } from "./types.ts";
+
+/** Exit status for errors other than failed tasks (usage errors included). */
+const EXIT_ERROR = 255;
+const EXIT_SIGNAL: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** GNU parallel's exit status for `failed` failed tasks: the count, at most 101. */
+export function exitCodeFor(failed: number): number {
+  return Math.min(failed, 101);
+}
+
+function say(text: string): void {
+  try {
+    Deno.stderr.writeSync(new TextEncoder().encode(text + "\n"));
+  } catch {
+    // Nowhere to say it.
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function useColor(config: CliConfig, stream: { isTerminal(): boolean }): boolean {
+  if (config.color !== "auto") return config.color === "always";
+  return !Deno.noColor && stream.isTerminal();
+}
+
+/** Opens the task input: `:::` arguments, `--arg-file` or standard input. */
+function openInput(config: CliConfig, signal: AbortSignal): TaskFeed {
+  if (config.inlineArgs !== undefined) {
+    return new TaskFeed(config.inlineArgs, false, config.keySep, signal);
+  }
+  let stream: ReadableStream<Uint8Array>;
+  if (config.argFile !== undefined && config.argFile !== "-") {
+    try {
+      stream = Deno.openSync(config.argFile).readable;
+    } catch (error) {
+      throw new Error(
+        `cannot read --arg-file ${JSON.stringify(config.argFile)}: ${message(error)}`,
+      );
+    }
+  } else {
+    stream = Deno.stdin.readable;
+  }
+  return new TaskFeed(readLines(stream, signal), true, config.keySep, signal);
+}
+
+function createRunner(
+  config: CliConfig,
+  program: CliProgram,
+  tasks: Tasks,
+  options: ProcRunOptions,
+): ProcRun {
+  if (config.engine === "workers") {
+    throw new Error("--engine workers is not available yet");
+  }
+  return new ProcRunAsync(program.pargs, tasks, options);
+}
+
+/**
+ * Runs the `procrun` command line and returns its exit status: 0 when every
+ * task succeeded, 1 to 100 the number of failed tasks, 101 when more than 100
+ * failed, 130 or 143 when stopped by SIGINT or SIGTERM, 255 for usage and
+ * other errors (a usage error prints one line and runs nothing).
+ *
+ * While it runs, SIGINT and SIGTERM cancel the run (every command's process
+ * tree is killed), the results so far are rendered, and it returns 130 or
+ * 143; a second signal exits the process at once.
+ *
+ * @param args The command line, without the program name (`Deno.args`).
+ * @returns The exit status.
+ *
+ * @example Run two commands quietly
+ * ```ts
+ * import { main } from "@procrun/procrun/cli";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(await main(["--quiet", "--", "true", ":::", "a", "b"]), 0);
+ * assertEquals(await main(["--quiet", "--", "false", ":::", "a", "b"]), 2);
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  let config: CliConfig;
+  try {
+    config = parseCli(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    say(`procrun: ${error.message}. Try 'procrun --help'.`);
+    return EXIT_ERROR;
+  }
+  if (config.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (config.version) {
+    console.log(`procrun ${denoJson.version}`);
+    return 0;
+  }
+
+  const controller = new AbortController();
+  let feed: TaskFeed;
+  let program: CliProgram;
+  try {
+    program = await buildProgram(config);
+    feed = openInput(config, controller.signal);
+  } catch (error) {
+    say(`procrun: ${message(error)}`);
+    return EXIT_ERROR;
+  }
+
+  if (config.dryRun) {
+    const out = new OutputQueue(() => controller.abort());
+    try {
+      for await (const [, arg] of feed) out.push("stdout", program.describe(arg) + "\n");
+    } catch (error) {
+      await out.drain();
+      say(`procrun: ${message(error)}`);
+      return EXIT_ERROR;
+    }
+    await out.drain();
+    return 0;
+  }
+
+  let joblog: JobLog | undefined;
+  try {
+    joblog = config.joblog === undefined ? undefined : new JobLog(config.joblog);
+  } catch (error) {
+    say(`procrun: cannot write --joblog ${JSON.stringify(config.joblog)}: ${message(error)}`);
+    return EXIT_ERROR;
+  }
+
+  let stoppedBy: Deno.Signal | undefined;
+  const onSignal = (signal: Deno.Signal) => {
+    // A second signal: exit now. The library's exit hook kills the remaining process groups.
+    if (stoppedBy) Deno.exit(EXIT_SIGNAL[signal]);
+    stoppedBy = signal;
+    controller.abort(new DOMException(`cancelled: received ${signal}`, "AbortError"));
+  };
+  const listeners = (["SIGINT", "SIGTERM"] as const).map((signal) => {
+    const listener = () => onSignal(signal);
+    Deno.addSignalListener(signal, listener);
+    return [signal, listener] as const;
+  });
+
+  let outputClosed = false;
+  const stderrIsTerminal = Deno.stderr.isTerminal();
+  const showProgress = config.progress ?? (!config.quiet && stderrIsTerminal);
+  const progress: ProgressBar | undefined = showProgress
+    ? new ProgressBar(
+      () => ({
+        done: renderer.done,
+        failed: renderer.failed,
+        read: feed.read,
+        total: feed.total,
+      }),
+      config.jobs === 0 ? Infinity : config.jobs,
+      stderrIsTerminal,
+    )
+    : undefined;
+  const out = new OutputQueue(
+    () => {
+      outputClosed = true;
+      controller.abort(new DOMException("output closed", "AbortError"));
+    },
+    () => progress?.clear(),
+    () => progress?.draw(true),
+  );
+  const renderer: Renderer = new Renderer(
+    out,
+    feed,
+    {
+      mode: config.output,
+      keepOrder: config.keepOrder,
+      quiet: config.quiet,
+      colorOut: useColor(config, Deno.stdout),
+      colorErr: useColor(config, Deno.stderr),
+      isCommand: program.isCommand,
+      describe: (result) => program.describe(result.arg),
+    },
+    joblog,
+    progress,
+  );
+
+  let status = 0;
+  try {
+    const run = createRunner(config, program, feed, {
+      numWorkers: config.jobs,
+      timeout: config.timeout,
+      killGrace: config.killGrace,
+      signal: controller.signal,
+      handleSignals: false,
+      placeholder: program.placeholder,
+      keepResults: config.output === "json" || config.output === "report",
+      onResult: (result) => renderer.add(result),
+    });
+    progress?.start();
+    let failure: { error: unknown } | undefined;
+    try {
+      await run.runAll();
+    } catch (error) {
+      failure = { error };
+    }
+    await renderer.finish(run, stoppedBy);
+    if (stoppedBy) status = EXIT_SIGNAL[stoppedBy]!;
+    else if (outputClosed) status = EXIT_ERROR;
+    else if (failure) {
+      say(`procrun: ${message(failure.error)}`);
+      status = EXIT_ERROR;
+    } else status = exitCodeFor(renderer.failed);
+  } catch (error) {
+    // The runner refused its options: nothing ran.
+    say(`procrun: ${message(error)}`);
+    status = EXIT_ERROR;
+  } finally {
+    progress?.stop();
+    joblog?.close();
+    for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+  }
+  return status;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
