@@ -305,6 +305,11 @@ export abstract class ProcRun {
     signal: AbortSignal,
     deliver: (result: ProcResult) => void,
   ): Promise<void> {
+    if (signal.aborted) {
+      recordCancel(result, signal.reason, false);
+      deliver(result);
+      return;
+    }
     const verbose = this.#internals.options.verbose;
     if (verbose) console.error(`procrun: start ${String(result.key)}`);
     const t0 = performance.now();
@@ -314,7 +319,9 @@ export abstract class ProcRun {
     } catch (error) {
       recordError(result, error);
     }
-    if (result.timeEnd === null) {
+    // An engine that set the times itself, or cleared timeStart for a task
+    // that never started, is left alone.
+    if (result.timeEnd === null && result.timeStart !== null) {
       result.timeEnd = new Date();
       result.timeRun = (performance.now() - t0) / 1000;
     }

@@ -117,9 +117,9 @@ export class Semaphore {
    * ```
    */
   acquire(signal?: AbortSignal): Promise<Permit> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const permit = this.tryAcquire();
     if (permit) return Promise.resolve(permit);
-    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Permit>((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
