@@ -275,7 +275,7 @@ Deno.test("ProcRunAsync.runAll() defaults numWorkers to 4 for commands", async (
   const dir = await Deno.makeTempDir();
   // Each command records how many commands are inside the critical section.
   const script =
-    `mkdir "${dir}/run.$0"; sleep 0.3; ls -d "${dir}"/run.* | wc -l >> "${dir}/counts";` +
+    `mkdir "${dir}/run.$0"; sleep 1; ls -d "${dir}"/run.* | wc -l >> "${dir}/counts";` +
     ` rmdir "${dir}/run.$0"`;
   const run = new ProcRunAsync(
     [SH, "-c", script],
@@ -478,7 +478,7 @@ Deno.test("ProcRunAsync.runAll() feeds stdin to every command and applies cwd an
 
 Deno.test("ProcRunAsync.stream() yields results in completion order and calls onResult", async () => {
   const seen: unknown[] = [];
-  const run = new ProcRunAsync(["sleep"], [["slow", 0.6], ["fast", 0], ["mid", 0.2]], {
+  const run = new ProcRunAsync(["sleep"], [["slow", 1.5], ["fast", 0], ["mid", 0.5]], {
     onResult: (result: ProcResult) => seen.push(result.key),
   });
   const streamed: unknown[] = [];
