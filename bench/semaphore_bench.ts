@@ -1,0 +1,51 @@
+/**
+ * Hot path: the semaphore every task goes through.
+ *
+ * @module
+ */
+import { Semaphore } from "../mod.ts";
+
+Deno.bench(
+  "Semaphore: tryAcquire + release, uncontended",
+  { group: "semaphore", baseline: true },
+  () => {
+    const sem = new Semaphore(4);
+    for (let i = 0; i < 1000; i++) sem.tryAcquire()!.release();
+  },
+);
+
+Deno.bench(
+  "Semaphore: acquire + release, uncontended (await)",
+  { group: "semaphore" },
+  async () => {
+    const sem = new Semaphore(4);
+    for (let i = 0; i < 1000; i++) (await sem.acquire()).release();
+  },
+);
+
+Deno.bench(
+  "Semaphore: 1000 waiters on 4 permits, FIFO hand-over",
+  { group: "semaphore" },
+  async () => {
+    const sem = new Semaphore(4);
+    const jobs = [];
+    for (let i = 0; i < 1000; i++) {
+      jobs.push(sem.acquire().then((permit) => permit.release()));
+    }
+    await Promise.all(jobs);
+  },
+);
+
+Deno.bench(
+  "Semaphore: acquire with an AbortSignal, contended",
+  { group: "semaphore" },
+  async () => {
+    const sem = new Semaphore(4);
+    const signal = new AbortController().signal;
+    const jobs = [];
+    for (let i = 0; i < 1000; i++) {
+      jobs.push(sem.acquire(signal).then((permit) => permit.release()));
+    }
+    await Promise.all(jobs);
+  },
+);
