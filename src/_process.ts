@@ -21,6 +21,8 @@ export interface CommandSpec {
   killGraceMs: number;
   /** Cancels the command: kills its group as a timeout does. */
   signal?: AbortSignal;
+  /** Told the process group id once the command has started. */
+  onSpawn?: (pgid: number) => void;
 }
 
 /** What happened to one command. */
@@ -116,6 +118,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
   }
   const pgid = child.pid;
   trackGroup(pgid);
+  spec.onSpawn?.(pgid);
 
   let timedOut = false;
   let cancelled: unknown = undefined;
