@@ -10,6 +10,9 @@
  * - {@linkcode ProcRunAsync} runs commands through `Deno.Command` and async
  *   functions on the main thread, with per-task timeouts that kill the whole
  *   process tree.
+ * - {@linkcode ProcRunWorkers} runs functions (named with
+ *   {@linkcode workerFunction}) and commands on a pool of Web Workers, on
+ *   every core, with timeouts that come on time even for a synchronous loop.
  *
  * @example The seed's first example
  * ```ts
@@ -29,5 +32,7 @@
 export { ProcResult, type ProcResultJSON } from "./src/result.ts";
 export { ProcRun } from "./src/proc_run.ts";
 export { ProcRunAsync } from "./src/proc_run_async.ts";
+export { ProcRunWorkers, type ProcRunWorkersOptions } from "./src/proc_run_workers.ts";
+export { type WorkerFunction, workerFunction } from "./src/worker_function.ts";
 export { type Permit, Semaphore } from "./src/semaphore.ts";
 export type { Pargs, ProcRunOptions, Task, TaskFunction, TaskReturn, Tasks } from "./src/types.ts";
