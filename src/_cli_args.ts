@@ -85,24 +85,33 @@ const SHORT_WITH_VALUE = new Set(
  * Splits `args` where procrun's own options end: at `--`, at `:::` or at the
  * first word that is neither an option nor an option's value. The command
  * part is never given to `parseArgs`, so `procrun -q true ::: 1` runs `true`.
+ * An option's separate value is joined to it (`--timeout=-1`), so that a value
+ * starting with `-` is still its value.
  */
 function split(args: string[]): { options: string[]; rest: string[] } {
+  const options: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (arg === "--") return { options: args.slice(0, i), rest: args.slice(i + 1) };
+    if (arg === "--") return { options, rest: args.slice(i + 1) };
     if (arg === ":::" || !arg.startsWith("-") || arg === "-") {
-      return { options: args.slice(0, i), rest: args.slice(i) };
+      return { options, rest: args.slice(i) };
     }
     const long = /^--([^=]+)$/.exec(arg);
     const short = /^-([a-zA-Z]+)$/.exec(arg);
-    if (
-      (long && STRINGS.includes(long[1]!)) ||
-      (short && SHORT_WITH_VALUE.has(short[1]!.at(-1)!))
-    ) {
-      i++; // The option's value, whatever it looks like.
+    // "--" and ":::" end the options: they are never a value.
+    const hasValue = i + 1 < args.length && args[i + 1] !== "--" && args[i + 1] !== ":::";
+    if (long && STRINGS.includes(long[1]!) && hasValue) {
+      options.push(`${arg}=${args[++i]}`);
+    } else if (short && SHORT_WITH_VALUE.has(short[1]!.at(-1)!) && hasValue) {
+      const letters = [...short[1]!];
+      const last = letters.pop()!;
+      for (const letter of letters) options.push(`-${letter}`);
+      options.push(`-${last}=${args[++i]}`);
+    } else {
+      options.push(arg);
     }
   }
-  return { options: args, rest: [] };
+  return { options, rest: [] };
 }
 
 function number(
@@ -129,12 +138,6 @@ function oneOf<T extends string>(
   return raw as T;
 }
 
-function nonEmpty(flag: string, raw: string | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  if (raw === "") throw new UsageError(`${flag} needs a value`);
-  return raw;
-}
-
 /**
  * Parses and checks procrun's command line.
  *
@@ -159,7 +162,9 @@ export function parseCli(args: string[]): CliConfig {
   const str = (name: string) => {
     const value = flags[name];
     // A repeated option gives an array: the last one wins.
-    return Array.isArray(value) ? String(value.at(-1)) : value as string | undefined;
+    const last = Array.isArray(value) ? String(value.at(-1)) : value as string | undefined;
+    if (last === "") throw new UsageError(`--${name} needs a value`);
+    return last;
   };
   const bool = (name: string) => flags[name] === true;
 
@@ -176,11 +181,11 @@ export function parseCli(args: string[]): CliConfig {
     version: bool("version"),
     command,
     inlineArgs,
-    argFile: nonEmpty("--arg-file", str("arg-file")),
-    keySep: nonEmpty("--key-sep", str("key-sep")),
+    argFile: str("arg-file"),
+    keySep: str("key-sep"),
     shell: bool("shell"),
-    module: nonEmpty("--module", str("module")),
-    exportName: nonEmpty("--export", str("export")) ?? "default",
+    module: str("module"),
+    exportName: str("export") ?? "default",
     jobs: number(
       "--jobs",
       str("jobs"),
@@ -204,7 +209,7 @@ export function parseCli(args: string[]): CliConfig {
     dryRun: bool("dry-run"),
     color: oneOf("--color", str("color"), ["auto", "always", "never"]) ?? "auto",
     quiet: bool("quiet"),
-    joblog: nonEmpty("--joblog", str("joblog")),
+    joblog: str("joblog"),
     progress: options.includes("--no-progress") ? false : bool("progress") || undefined,
     output: modes[0] ?? "default",
   };

@@ -15,15 +15,23 @@ export async function* readLines(
   signal: AbortSignal,
 ): AsyncGenerator<string> {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  let onAbort!: () => void;
-  const aborted = new Promise<null>((resolve) => onAbort = () => resolve(null));
+  // Each read races the abort through its own promise: racing every read
+  // against one long-lived promise would keep every chunk alive.
+  let wake: ((value: null) => void) | undefined;
+  const onAbort = () => wake?.(null);
   signal.addEventListener("abort", onAbort, { once: true });
-  if (signal.aborted) onAbort();
   let rest = "";
   let finished = false;
   try {
     while (true) {
-      const chunk = await Promise.race([reader.read(), aborted]);
+      if (signal.aborted) return;
+      const chunk = await new Promise<ReadableStreamReadResult<string> | null>(
+        (resolve, reject) => {
+          wake = resolve;
+          reader.read().then(resolve, reject);
+        },
+      );
+      wake = undefined;
       if (chunk === null) return;
       if (chunk.done) break;
       const lines = (rest + chunk.value).split("\n");

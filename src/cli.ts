@@ -162,6 +162,7 @@ export async function main(args: string[]): Promise<number> {
     // A second signal: exit now. The library's exit hook kills the remaining process groups.
     if (stoppedBy) Deno.exit(EXIT_SIGNAL[signal]);
     stoppedBy = signal;
+    if (!config.quiet) say(`procrun: ${signal} received, stopping every task (again to exit now)`);
     controller.abort(new DOMException(`cancelled: received ${signal}`, "AbortError"));
   };
   const listeners = (["SIGINT", "SIGTERM"] as const).map((signal) => {

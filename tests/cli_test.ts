@@ -1,0 +1,638 @@
+import {
+  assert,
+  assertEquals,
+  assertGreater,
+  assertLess,
+  assertMatch,
+  assertNotMatch,
+  assertStringIncludes,
+} from "@std/assert";
+import denoJson from "../deno.json" with { type: "json" };
+import { ProcRunAsync } from "../mod.ts";
+import { groupMembers, isAlive, readUntil, waitFor } from "./_helpers.ts";
+
+const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
+const CONFIG = new URL("../deno.json", import.meta.url).pathname;
+const TASKS = new URL("./fixtures/cli_tasks.ts", import.meta.url).pathname;
+const ESC = "\x1b[";
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
+
+interface CliOptions {
+  stdin?: string;
+  cwd?: string;
+  env?: Record<string, string>;
+  denoFlags?: string[];
+}
+
+function command(args: string[], options: CliOptions = {}): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--config", CONFIG, ...(options.denoFlags ?? []), CLI, ...args],
+    cwd: options.cwd,
+    env: options.env,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+/** Runs the real CLI to its end. */
+async function cli(args: string[], options: CliOptions = {}): Promise<Ran> {
+  const t0 = performance.now();
+  const child = command(args, options).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const { code, stdout, stderr } = await child.output();
+  const decoder = new TextDecoder();
+  return {
+    code,
+    stdout: decoder.decode(stdout),
+    stderr: decoder.decode(stderr),
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+function jsonLines(text: string): Record<string, unknown>[] {
+  return text.trim().split("\n").map((line) => JSON.parse(line));
+}
+
+async function tempDir(): Promise<string> {
+  return await Deno.makeTempDir({ prefix: "procrun_cli_" });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---- Inputs ----------------------------------------------------------------
+
+Deno.test("cli ::: arguments run the command once each, output grouped per task", async () => {
+  const ran = await cli(["-j", "2", "--", "echo", "hi", ":::", "a", "b", "c"]);
+  assertEquals(ran.code, 0);
+  assertEquals(ran.stdout.split("\n").filter(Boolean).sort(), ["hi a", "hi b", "hi c"]);
+  assertMatch(ran.stderr, /^procrun: 3 done, 0 failed, 0 timed out, [\d.]+ s\n$/);
+});
+
+Deno.test("cli runs the command without '--' and leaves its own flags alone", async () => {
+  const ran = await cli(["-q", "echo", "-n", "x", ":::", "1"]);
+  assertEquals([ran.code, ran.stdout, ran.stderr], [0, "x 1", ""]);
+  // A command named like a boolean value is not swallowed by a flag.
+  const t = await cli(["-q", "true", ":::", "1"]);
+  assertEquals([t.code, t.stderr], [0, ""]);
+});
+
+Deno.test("cli reads tasks from --arg-file, keys are line numbers, empty lines skipped", async () => {
+  const dir = await tempDir();
+  await Deno.writeTextFile(`${dir}/args.txt`, "one\n\nthree\n");
+  const ran = await cli(["--jsonl", "--arg-file", `${dir}/args.txt`, "--", "echo"]);
+  assertEquals(ran.code, 0);
+  const results = jsonLines(ran.stdout).sort((a, b) => Number(a.key) - Number(b.key));
+  assertEquals(results.map((r) => [r.key, r.arg, r.stdout]), [[1, "one", "one\n"], [
+    3,
+    "three",
+    "three\n",
+  ]]);
+  const missing = await cli(["--arg-file", `${dir}/nope.txt`, "--", "echo"]);
+  assertEquals(missing.code, 255);
+  assertStringIncludes(missing.stderr, "cannot read --arg-file");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli reads standard input as a stream: the first task ends before input ends", async () => {
+  const child = command(["--jsonl", "--", "echo"], { stdin: "" }).spawn();
+  const writer = child.stdin.getWriter();
+  const reader = child.stdout.getReader();
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  await writer.write(encoder.encode("first\n"));
+  // Handshake: the first result is printed while standard input is still open.
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    assert(!done, "output ended early");
+    text += decoder.decode(value, { stream: true });
+  }
+  assertEquals(JSON.parse(text.split("\n")[0]!).arg, "first");
+  await writer.write(encoder.encode("second\nthird"));
+  await writer.close();
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  const status = await child.status;
+  assertEquals(status.code, 0);
+  assertEquals(jsonLines(text).map((r) => [r.key, r.arg]), [[1, "first"], [2, "second"], [
+    3,
+    "third",
+  ]]);
+  await child.stderr.cancel();
+});
+
+Deno.test("cli does not keep input lines: heap stays flat over 200k lines of 200 bytes", async () => {
+  const dir = await tempDir();
+  const line = "x".repeat(200) + "\n";
+  await Deno.writeTextFile(`${dir}/big.txt`, line.repeat(200_000));
+  const ran = await cli(
+    [
+      "-q",
+      "-j",
+      "8",
+      "--arg-file",
+      `${dir}/big.txt`,
+      "--module",
+      TASKS,
+      "--export",
+      "heap",
+      "--",
+      "200000",
+    ],
+    { denoFlags: ["--v8-flags=--expose-gc"] },
+  );
+  await Deno.remove(dir, { recursive: true });
+  assertEquals(ran.code, 0, ran.stderr);
+  const heap = Object.fromEntries(
+    ran.stdout.trim().split("\n").map((l) => l.split(" ").map(Number)),
+  );
+  const growth = heap[200000]! - heap[1000]!;
+  // 40 MB of input went through; holding it would grow the heap by more than that.
+  // What remains is the runner's set of seen keys (a few MB).
+  assertLess(growth, 15e6, `heap grew by ${growth} bytes`);
+});
+
+// ---- Placeholder, keys, shell ---------------------------------------------
+
+Deno.test("cli replaces {} with the argument, also inside a word, else appends it", async () => {
+  const replaced = await cli(["-q", "--", "echo", "<{}>", "file-{}.txt", "end", ":::", "a"]);
+  assertEquals(replaced.stdout, "<a> file-a.txt end\n");
+  const appended = await cli(["-q", "--", "echo", "x", ":::", "a"]);
+  assertEquals(appended.stdout, "x a\n");
+  // Replacement text is taken literally (no `$&` patterns).
+  const literal = await cli(["-q", "--", "echo", "[{}]", ":::", "$&"]);
+  assertEquals(literal.stdout, "[$&]\n");
+});
+
+Deno.test("cli --key-sep takes each task's key from its line", async () => {
+  const ran = await cli(["--jsonl", "--key-sep", ":", "--", "echo"], {
+    stdin: "alpha:1\nbeta:two:2\n",
+  });
+  assertEquals(ran.code, 0);
+  const results = jsonLines(ran.stdout).sort((a, b) => String(a.key).localeCompare(String(b.key)));
+  assertEquals(results.map((r) => [r.key, r.arg, r.stdout]), [["alpha", "1", "1\n"], [
+    "beta",
+    "two:2",
+    "two:2\n",
+  ]]);
+});
+
+Deno.test("cli --key-sep refuses a duplicate key and a line without the separator", async () => {
+  const dup = await cli(["-q", "--key-sep", "=", "--", "echo"], { stdin: "a=1\na=2\n" });
+  assertEquals(dup.code, 255);
+  assertStringIncludes(dup.stderr, 'key "a" is used by an earlier task');
+  const noSep = await cli(["-q", "--key-sep", "=", "--", "echo"], { stdin: "a=1\nplain\n" });
+  assertEquals(noSep.code, 255);
+  assertStringIncludes(noSep.stderr, 'line 2 has no key separator "="');
+});
+
+Deno.test("cli --shell passes a hostile argument as $1, never as script text", async () => {
+  const dir = await tempDir();
+  const hostile = [`; touch ${dir}/pwned`, `$(touch ${dir}/pwned2)`, `' && touch ${dir}/pwned3 '`];
+  const ran = await cli([
+    "-q",
+    "--keep-order",
+    "--shell",
+    "--",
+    'printf "%s\\n" {}',
+    ":::",
+    ...hostile,
+  ]);
+  assertEquals(ran.code, 0, ran.stderr);
+  assertEquals(ran.stdout, hostile.map((h) => h + "\n").join(""));
+  for (const name of ["pwned", "pwned2", "pwned3"]) {
+    assertEquals(await exists(`${dir}/${name}`), false, name);
+  }
+  // Without {} the argument is still "$1", and the script sees it only there.
+  const dollar = await cli(["-q", "--shell", "--", 'echo "[$1]" | tr a-z A-Z', ":::", "x; y"]);
+  assertEquals(dollar.stdout, "[X; Y]\n");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli without --shell runs no shell: metacharacters stay literal", async () => {
+  const ran = await cli(["-q", "--", "echo", "$HOME", "*", ":::", "`id`"]);
+  assertEquals(ran.stdout, "$HOME * `id`\n");
+});
+
+// ---- Function tasks --------------------------------------------------------
+
+Deno.test("cli --module --export calls the function; default output prints answers", async () => {
+  const ran = await cli(["--keep-order", "--module", TASKS, "--export", "double", ":::", "1", "2"]);
+  assertEquals(ran.code, 0, ran.stderr);
+  assertEquals(ran.stdout.trim().split("\n").map((l) => JSON.parse(l)), [
+    { key: 1, double: 2, args: ["1"] },
+    { key: 2, double: 4, args: ["2"] },
+  ]);
+});
+
+Deno.test("cli --module uses the default export, extra words become arguments, failures count", async () => {
+  const ran = await cli(["--json", "--module", TASKS, "--", "pre", ":::", "ok", "bad", "throw"]);
+  assertEquals(ran.code, 2);
+  const results = JSON.parse(ran.stdout) as Record<string, unknown>[];
+  assertEquals(results.map((r) => [r.key, r.success, r.answer, r.exception]), [
+    [1, true, "pre ok", null],
+    [2, false, "pre bad", null],
+    [3, false, null, "RangeError"],
+  ]);
+});
+
+Deno.test("cli --module refuses a missing module or a non-function export before running", async () => {
+  const notFn = await cli(["--module", TASKS, "--export", "notAFunction", ":::", "1"]);
+  assertEquals(notFn.code, 255);
+  assertMatch(notFn.stderr, /^procrun: --module .* has no function export "notAFunction"/);
+  const missing = await cli(["--module", "./no_such_module.ts", ":::", "1"]);
+  assertEquals(missing.code, 255);
+  assertStringIncludes(missing.stderr, "cannot load --module");
+  assertNotMatch(missing.stderr, /\n\s+at /);
+});
+
+// ---- Output modes ----------------------------------------------------------
+
+Deno.test("cli default output keeps each task's output whole, never interleaved", async () => {
+  const script = 'for i in $(seq 2000); do echo "$1$1$1$1$1$1$1$1"; done';
+  const ran = await cli(["-q", "-j", "4", "--shell", "--", script, ":::", "a", "b", "c", "d"]);
+  assertEquals(ran.code, 0);
+  const lines = ran.stdout.trim().split("\n");
+  assertEquals(lines.length, 8000);
+  // Each task's 2000 lines form one block.
+  const blocks = lines.filter((line, i) => i === 0 || line !== lines[i - 1]);
+  assertEquals(blocks.sort(), ["aaaaaaaa", "bbbbbbbb", "cccccccc", "dddddddd"]);
+});
+
+Deno.test("cli default output sends a task's stderr to stderr and notes failures", async () => {
+  const ran = await cli([
+    "--shell",
+    "--",
+    'echo "out $1"; echo "err $1" >&2; exit $1',
+    ":::",
+    "0",
+    "3",
+  ]);
+  assertEquals(ran.code, 1);
+  assertEquals(ran.stdout.split("\n").filter(Boolean).sort(), ["out 0", "out 3"]);
+  assertStringIncludes(ran.stderr, "err 0\n");
+  assertStringIncludes(ran.stderr, "err 3\n");
+  assertMatch(ran.stderr, /procrun: task 2 \(sh -c .* procrun 3\): exit 3\n/);
+  assertMatch(ran.stderr, /procrun: 2 done, 1 failed, 0 timed out, [\d.]+ s\n$/);
+});
+
+Deno.test("cli prints in completion order, or input order with --keep-order", async () => {
+  const args = [
+    "-q",
+    "-j",
+    "2",
+    "--",
+    "sh",
+    "-c",
+    'sleep "$0"; echo "$0"',
+    "{}",
+    ":::",
+    "0.6",
+    "0",
+  ];
+  const free = await cli(args);
+  assertEquals(free.stdout, "0\n0.6\n");
+  const ordered = await cli(["--keep-order", ...args]);
+  assertEquals(ordered.stdout, "0.6\n0\n");
+});
+
+Deno.test("cli --json prints one array of results in task order", async () => {
+  const ran = await cli([
+    "--json",
+    "--",
+    "sh",
+    "-c",
+    'echo "$0"; exit "$0"',
+    "{}",
+    ":::",
+    "0",
+    "2",
+  ]);
+  assertEquals(ran.code, 1);
+  const results = JSON.parse(ran.stdout) as Record<string, unknown>[];
+  assertEquals(results.length, 2);
+  assertEquals(results.map((r) => [r.key, r.arg, r.success, r.returncode, r.stdout]), [
+    [1, "0", true, 0, "0\n"],
+    [2, "2", false, 2, "2\n"],
+  ]);
+  for (const field of ["timeStart", "timeEnd", "timeRun", "timeout", "exception", "signal"]) {
+    assert(field in results[0]!, field);
+  }
+});
+
+Deno.test("cli --jsonl prints each result as it ends, flushed at once", async () => {
+  // The slow task takes 30 s: its line must not be needed to see the fast one.
+  const child = command(["--jsonl", "-t", "60", "--", "sleep", ":::", "30", "0"]).spawn();
+  const reader = child.stdout.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    assert(!done);
+    text += decoder.decode(value, { stream: true });
+  }
+  const first = JSON.parse(text.split("\n")[0]!);
+  assertEquals([first.key, first.arg, first.success], [2, "0", true]);
+  Deno.kill(child.pid, "SIGTERM");
+  assertEquals((await child.status).code, 143);
+  await reader.cancel();
+  await child.stderr.cancel();
+});
+
+Deno.test("cli --report prints the readable report, coloured with --color always", async () => {
+  const plain = await cli(["--report", "--", "echo", ":::", "hello"]);
+  assertEquals(plain.code, 0);
+  assertStringIncludes(plain.stdout, "hello");
+  assertStringIncludes(plain.stdout, "success");
+  assertMatch(plain.stdout, /1 tasks, 1 succeeded, 0 failed/);
+  assertEquals(plain.stdout.includes(ESC), false);
+  const coloured = await cli(["--report", "--color", "always", "--", "echo", ":::", "hello"]);
+  assertStringIncludes(coloured.stdout, ESC);
+});
+
+Deno.test("cli --color never/always and NO_COLOR decide colour of notes", async () => {
+  const args = ["--", "false", ":::", "x"];
+  assertStringIncludes((await cli(["--color", "always", ...args])).stderr, ESC);
+  assertEquals((await cli(["--color", "never", ...args])).stderr.includes(ESC), false);
+  const auto = await cli(["--color", "auto", ...args], { env: { NO_COLOR: "1" } });
+  assertEquals(auto.stderr.includes(ESC), false);
+});
+
+Deno.test("cli -q prints only the tasks' output", async () => {
+  const ran = await cli(["-q", "--", "sh", "-c", "echo out; exit 1", ":::", "x"]);
+  assertEquals([ran.code, ran.stdout, ran.stderr], [1, "out\n", ""]);
+});
+
+Deno.test("cli --progress draws done/total, running, failed, elapsed and ETA on stderr", async () => {
+  const ran = await cli(["--progress", "--", "sh", "-c", 'exit "$0"', "{}", ":::", "0", "1", "0"]);
+  assertEquals(ran.code, 1);
+  assertMatch(ran.stderr, /\[#{20}\] 3\/3 done, 0 running, 1 failed, \d+s elapsed, ETA \d+s/);
+  // Not a terminal and not asked: no bar.
+  const none = await cli(["--", "true", ":::", "1"]);
+  assertNotMatch(none.stderr, /running/);
+});
+
+// ---- Timeouts, dry run, joblog ---------------------------------------------
+
+Deno.test("cli -t kills a command at its timeout and counts it", async () => {
+  const ran = await cli([
+    "--jsonl",
+    "-t",
+    "0.5",
+    "--",
+    "sh",
+    "-c",
+    "sleep 10 & sleep 10",
+    ":::",
+    "x",
+  ]);
+  assertLess(ran.seconds, 5);
+  assertEquals(ran.code, 1);
+  const [result] = jsonLines(ran.stdout);
+  assertEquals([result!.timeout, result!.exception], [true, "TimeoutError"]);
+  assertMatch(ran.stderr, /1 done, 1 failed, 1 timed out/);
+});
+
+Deno.test("cli --dry-run prints the quoted command lines and runs nothing", async () => {
+  const dir = await tempDir();
+  const ran = await cli(["--dry-run", "--", "touch", `${dir}/{}`, ":::", "a", "b c", "it's"]);
+  assertEquals(ran.code, 0);
+  assertEquals(
+    ran.stdout,
+    [
+      `touch ${dir}/a`,
+      `touch '${dir}/b c'`,
+      `touch '${dir}/it'\\''s'`,
+      "",
+    ].join("\n"),
+  );
+  assertEquals([...Deno.readDirSync(dir)], []);
+  const shell = await cli(["--dry-run", "--shell", "--", "echo {}", ":::", "; rm -rf ~"]);
+  assertEquals(shell.stdout, `sh -c 'echo "$1"' procrun '; rm -rf ~'\n`);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli --joblog writes GNU parallel's columns, one line per task", async () => {
+  const dir = await tempDir();
+  const log = `${dir}/jobs.tsv`;
+  const ran = await cli([
+    "--joblog",
+    log,
+    "-t",
+    "0.5",
+    "--keep-order",
+    "--",
+    "sh",
+    "-c",
+    'echo "$0"; [ "$0" = slow ] && sleep 10; exit 3',
+    "{}",
+    ":::",
+    "fail",
+    "slow",
+  ]);
+  assertEquals(ran.code, 2);
+  const [header, ...rows] = (await Deno.readTextFile(log)).trimEnd().split("\n");
+  assertEquals(
+    header,
+    "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand",
+  );
+  const cells = rows.map((row) => row.split("\t")).sort((a, b) => Number(a[0]) - Number(b[0]));
+  assertEquals(cells.length, 2);
+  for (const row of cells) {
+    assertEquals(row.length, 9);
+    assertEquals(row[1], ":");
+    assertMatch(row[2]!, /^\d{10}\.\d{3}$/);
+    assertLess(Math.abs(Number(row[2]) - Date.now() / 1000), 60);
+    assertMatch(row[3]!, /^ *\d+\.\d{3}$/);
+    assertEquals(row[4], "0");
+  }
+  const [fail, slow] = cells;
+  assertEquals([fail![0], fail![5], fail![6], fail![7]], ["1", "5", "3", "0"]);
+  assertEquals(fail![8], `sh -c 'echo "$0"; [ "$0" = slow ] && sleep 10; exit 3' fail`);
+  assertEquals([slow![0], slow![5], slow![6], slow![7]], ["2", "5", "-1", "15"]);
+  assertGreater(Number(slow![3]), 0.4);
+  await Deno.remove(dir, { recursive: true });
+});
+
+// ---- Exit status -------------------------------------------------------------
+
+Deno.test("cli exits with the number of failed tasks, 101 above 100", async () => {
+  assertEquals((await cli(["-q", "--", "true", ":::", "1", "2"])).code, 0);
+  assertEquals((await cli(["-q", "--", "false", ":::", "1", "2", "3"])).code, 3);
+  const many = Array.from({ length: 102 }, (_, i) => String(i));
+  assertEquals((await cli(["-q", "-j", "0", "--", "false", ":::", ...many])).code, 101);
+  // A command that cannot start is a failed task too.
+  const missing = await cli(["--", "/no/such/procrun-cmd", ":::", "1"]);
+  assertEquals(missing.code, 1);
+  assertStringIncludes(missing.stderr, "NotFound");
+});
+
+Deno.test("cli usage errors print one line naming the option, exit 255, run nothing", async () => {
+  const dir = await tempDir();
+  const cases: [string[], string][] = [
+    [["--bogus"], "unknown option '--bogus'"],
+    [["-x"], "unknown option '-x'"],
+    [["-j", "two"], "--jobs must be a non-negative integer"],
+    [["-j", "1.5"], "--jobs must be a non-negative integer"],
+    [["--timeout", "-1"], "--timeout must be a number of seconds >= 0"],
+    [["--kill-grace", "abc"], "--kill-grace must be a number of seconds >= 0"],
+    [["--engine", "threads"], "--engine must be one of async, workers"],
+    [["--color", "pink"], "--color must be one of auto, always, never"],
+    [["--json", "--jsonl"], "--json and --jsonl cannot be used together"],
+    [["--arg-file", "x", "--", "touch", `${dir}/a`, ":::", "b"], "':::' and --arg-file"],
+    [["--export", "f"], "--export needs --module"],
+    [["--joblog"], "--joblog needs a value"],
+    [["--engine"], "--engine needs a value"],
+    [["-qj", "-2"], "got '-2'"],
+  ];
+  for (const [args, expected] of cases) {
+    const full = args.includes("--") ? args : [...args, "--", "touch", `${dir}/{}`, ":::", "a"];
+    const ran = await cli(full);
+    assertEquals(ran.code, 255, args.join(" "));
+    assertEquals(ran.stdout, "");
+    assertEquals(ran.stderr.trimEnd().split("\n").length, 1, ran.stderr);
+    assertStringIncludes(ran.stderr, expected);
+    assertStringIncludes(ran.stderr, "Try 'procrun --help'.");
+  }
+  const noCommand = await cli([":::", "a"]);
+  assertEquals(noCommand.code, 255);
+  assertStringIncludes(noCommand.stderr, "no command given");
+  assertEquals([...Deno.readDirSync(dir)], []);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli --help shows examples and --version reads deno.json", async () => {
+  const help = await cli(["--help"]);
+  assertEquals(help.code, 0);
+  assertStringIncludes(help.stdout, "procrun -j 4 -- sleep ::: 1 7 2 2 1");
+  assertStringIncludes(help.stdout, "Exit status:");
+  const version = await cli(["--version"]);
+  assertEquals(version.stdout, `procrun ${denoJson.version}\n`);
+});
+
+// ---- Signals -----------------------------------------------------------------
+
+/** Starts the CLI on a task whose shell and grandchild write their pids to `dir/pids`. */
+async function startLongRun(
+  dir: string,
+  extra: string[] = [],
+  script = "sleep 30",
+): Promise<{ child: Deno.ChildProcess; pids: number[] }> {
+  const child = command([
+    ...extra,
+    "--shell",
+    "--",
+    `${script} & echo $$ $! > "$1.tmp"; mv "$1.tmp" "$1"; wait`,
+    ":::",
+    `${dir}/pids`,
+  ]).spawn();
+  await waitFor(() => exists(`${dir}/pids`), 10_000, "the task's pid file");
+  const pids = (await Deno.readTextFile(`${dir}/pids`)).trim().split(" ").map(Number);
+  return { child, pids };
+}
+
+async function assertNoneLeft(pids: number[]): Promise<void> {
+  await waitFor(
+    async () => {
+      for (const pid of pids) if (await isAlive(pid)) return false;
+      return (await groupMembers(pids[0]!)).length === 0;
+    },
+    3000,
+    "the task's processes to be gone",
+  );
+}
+
+Deno.test("cli SIGINT kills every task's tree, renders results so far, exits 130", async () => {
+  const dir = await tempDir();
+  const log = `${dir}/jobs.tsv`;
+  const { child, pids } = await startLongRun(dir, ["--jsonl", "--joblog", log]);
+  const t0 = performance.now();
+  Deno.kill(child.pid, "SIGINT");
+  const { code, stdout, stderr } = await child.output();
+  assertEquals(code, 130);
+  assertLess(performance.now() - t0, 5000);
+  await assertNoneLeft(pids);
+  const [result] = jsonLines(new TextDecoder().decode(stdout));
+  assertEquals([result!.cancelled, result!.success], [true, false]);
+  assertStringIncludes(new TextDecoder().decode(stderr), "(stopped by SIGINT)");
+  assertEquals((await Deno.readTextFile(log)).trimEnd().split("\n").length, 2);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli SIGTERM stops the run and exits 143", async () => {
+  const dir = await tempDir();
+  const { child, pids } = await startLongRun(dir, ["-q"]);
+  Deno.kill(child.pid, "SIGTERM");
+  assertEquals((await child.output()).code, 143);
+  await assertNoneLeft(pids);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli a second SIGINT exits at once, even while a task ignores SIGTERM", async () => {
+  const dir = await tempDir();
+  // The shell and its grandchild ignore SIGTERM; the kill grace is long.
+  const { child, pids } = await startLongRun(
+    dir,
+    ["--kill-grace", "30"],
+    'trap "" TERM; sleep 30',
+  );
+  const stderr = child.stderr.getReader();
+  Deno.kill(child.pid, "SIGINT");
+  // Handshake: the CLI says when it has handled the first signal.
+  await readUntil(stderr, /SIGINT received/);
+  assert(await isAlive(pids[1]!), "the grandchild ignores SIGTERM");
+  const t0 = performance.now();
+  Deno.kill(child.pid, "SIGINT");
+  assertEquals((await child.status).code, 130);
+  await stderr.cancel();
+  await child.stdout.cancel();
+  assertLess(performance.now() - t0, 3000);
+  await assertNoneLeft(pids);
+  await Deno.remove(dir, { recursive: true });
+});
+
+// ---- Library options the CLI relies on ---------------------------------------
+
+Deno.test("ProcRunAsync placeholder option replaces the marker or appends the argument", async () => {
+  const run = new ProcRunAsync(["echo", "a{}b", "{}"], [[1, "X"]], { placeholder: "{}" });
+  await run.runAll();
+  assertEquals(run.results[0]!.stdout, "aXb X\n");
+  const plain = new ProcRunAsync(["echo", "{}"], [[1, "X"]]);
+  await plain.runAll();
+  assertEquals(plain.results[0]!.stdout, "{} X\n");
+  const none = new ProcRunAsync(["echo", "z"], [[1, "X"]], { placeholder: "{}" });
+  await none.runAll();
+  assertEquals(none.results[0]!.stdout, "z X\n");
+});
+
+Deno.test("ProcRunAsync keepResults: false delivers results without keeping them", async () => {
+  const seen: unknown[] = [];
+  const run = new ProcRunAsync(["echo"], [[1, "a"], [2, "b"]], {
+    keepResults: false,
+    onResult: (result) => seen.push(result.key),
+  });
+  await run.runAll();
+  assertEquals(run.results, []);
+  assertEquals(seen.sort(), [1, 2]);
+});
