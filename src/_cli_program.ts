@@ -6,7 +6,7 @@
  */
 import type { CliConfig } from "./_cli_args.ts";
 import { shellJoin } from "./_cli_quote.ts";
-import { commandArgs } from "./proc_run_async.ts";
+import { commandArgs } from "./_command_args.ts";
 import type { Pargs, TaskFunction } from "./types.ts";
 
 /** The placeholder replaced by each task's argument. */
@@ -61,6 +61,16 @@ export async function buildProgram(config: CliConfig): Promise<CliProgram> {
           JSON.stringify(name)
         } (exports: ${Object.keys(mod).join(", ") || "none"})`,
       );
+    }
+    if (config.engine === "workers") {
+      // Checked above on this thread; each worker imports the module by its URL.
+      const { workerFunction } = await import("./worker_function.ts");
+      return {
+        pargs: [workerFunction(url, name), ...words],
+        placeholder: undefined,
+        isCommand: false,
+        describe,
+      };
     }
     return {
       pargs: [fn as TaskFunction, ...words],

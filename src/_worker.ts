@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { commandArgs } from "./_command_args.ts";
 import { runCommand } from "./_process.ts";
 import {
   Ctrl,
@@ -167,7 +168,7 @@ async function runOne(i: number, key: unknown, arg: unknown, s: number): Promise
   if (p.kind === "command") {
     const outcome = await runCommand({
       command: p.commandIsUrl ? new URL(p.command) : p.command,
-      args: [...p.args, String(arg)],
+      args: commandArgs(p.args, arg, p.placeholder),
       cwd: p.cwd === undefined ? undefined : p.cwdIsUrl ? new URL(p.cwd) : p.cwd,
       env: p.env,
       stdin: p.stdin,

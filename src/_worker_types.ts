@@ -38,6 +38,8 @@ export type WorkerProgram =
     command: string;
     commandIsUrl: boolean;
     args: string[];
+    /** The `placeholder` option: replaced by each task's argument in `args`. */
+    placeholder: string | undefined;
     cwd: string | undefined;
     cwdIsUrl: boolean;
     env: Record<string, string> | undefined;

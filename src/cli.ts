@@ -73,14 +73,16 @@ function openInput(config: CliConfig, signal: AbortSignal): TaskFeed {
   return new TaskFeed(readLines(stream, signal), true, config.keySep, signal);
 }
 
-function createRunner(
+async function createRunner(
   config: CliConfig,
   program: CliProgram,
   tasks: Tasks,
   options: ProcRunOptions,
-): ProcRun {
+): Promise<ProcRun> {
   if (config.engine === "workers") {
-    throw new Error("--engine workers is not available yet");
+    // Loaded only when asked for, to keep the CLI's start fast.
+    const { ProcRunWorkers } = await import("./proc_run_workers.ts");
+    return new ProcRunWorkers(program.pargs, tasks, options);
   }
   return new ProcRunAsync(program.pargs, tasks, options);
 }
@@ -212,7 +214,7 @@ export async function main(args: string[]): Promise<number> {
 
   let status = 0;
   try {
-    const run = createRunner(config, program, feed, {
+    const run = await createRunner(config, program, feed, {
       numWorkers: config.jobs,
       timeout: config.timeout,
       killGrace: config.killGrace,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { commandArgs } from "./_command_args.ts";
 import { type CommandOutcome, runCommand } from "./_process.ts";
 import { internalsOf, ProcRun, recordCancel, recordError } from "./proc_run.ts";
 import type { ProcResult } from "./result.ts";
@@ -30,23 +31,6 @@ export function recordOutcome(
   } else if (outcome.cancelled !== undefined) {
     recordCancel(result, outcome.cancelled, true);
   }
-}
-
-/**
- * A command's arguments for one task: `args` with every `placeholder` replaced
- * by the task's argument, or, when none holds it (or there is no placeholder),
- * `args` followed by the argument.
- */
-export function commandArgs(
-  args: readonly string[],
-  arg: unknown,
-  placeholder: string | undefined,
-): string[] {
-  const text = String(arg);
-  if (placeholder !== undefined && args.some((a) => a.includes(placeholder))) {
-    return args.map((a) => a.replaceAll(placeholder, () => text));
-  }
-  return [...args, text];
 }
 
 /** Marks `result` as stopped by its timeout. */

@@ -263,6 +263,7 @@ export class ProcRunWorkers extends ProcRun {
         command: program.command instanceof URL ? program.command.href : program.command,
         commandIsUrl: program.command instanceof URL,
         args: program.args,
+        placeholder: resolved.placeholder,
         cwd: cwd instanceof URL ? cwd.href : cwd,
         cwdIsUrl: cwd instanceof URL,
         env: resolved.env,

@@ -267,6 +267,61 @@ Deno.test("cli --module refuses a missing module or a non-function export before
   assertNotMatch(missing.stderr, /\n\s+at /);
 });
 
+Deno.test("cli --engine workers runs --module functions in worker threads", async () => {
+  const ran = await cli([
+    "--engine",
+    "workers",
+    "-j",
+    "2",
+    "--json",
+    "--module",
+    TASKS,
+    "--export",
+    "double",
+    ":::",
+    "1",
+    "2",
+    "3",
+  ]);
+  assertEquals(ran.code, 0, ran.stderr);
+  const results = JSON.parse(ran.stdout) as Record<string, unknown>[];
+  assertEquals(results.map((r) => (r.answer as { double: number }).double), [2, 4, 6]);
+});
+
+Deno.test("cli --engine workers stops a stuck function at its timeout and the CLI exits", async () => {
+  const ran = await cli([
+    "--engine",
+    "workers",
+    "-t",
+    "0.5",
+    "--module",
+    TASKS,
+    "--export",
+    "spin",
+    ":::",
+    "1",
+  ]);
+  assertEquals(ran.code, 1);
+  assertLess(ran.seconds, 10);
+  assertMatch(ran.stderr, /1 done, 1 failed, 1 timed out/);
+});
+
+Deno.test("cli --engine workers runs commands with {} replaced", async () => {
+  const ran = await cli([
+    "-q",
+    "--engine",
+    "workers",
+    "--keep-order",
+    "--",
+    "echo",
+    "<{}>",
+    ":::",
+    "a",
+    "b",
+  ]);
+  assertEquals([ran.code, ran.stdout], [0, "<a>\n<b>\n"]);
+});
+
 // ---- Output modes ----------------------------------------------------------
 
 Deno.test("cli default output keeps each task's output whole, never interleaved", async () => {
