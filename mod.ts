@@ -13,6 +13,8 @@
  * - {@linkcode ProcRunWorkers} runs functions (named with
  *   {@linkcode workerFunction}) and commands on a pool of Web Workers, on
  *   every core, with timeouts that come on time even for a synchronous loop.
+ * - `@procrun/procrun/cli` is the `procrun` command line (`xargs -P` and GNU
+ *   parallel habits, JSON output, joblog): `deno run -A jsr:@procrun/procrun/cli --help`.
  *
  * @example The seed's first example
  * ```ts

@@ -32,7 +32,7 @@ Running:
   -j, --jobs N           tasks at once (default 4; 0 for no limit)
   -t, --timeout SECONDS  per-task time limit, from the task's own start (0: none)
       --kill-grace SECONDS  wait between SIGTERM and SIGKILL (default 2)
-      --engine async|workers  where functions run: main thread or Web Workers
+      --engine async|workers  where tasks run: main thread or Web Workers
       --dry-run          print what would run, run nothing
 
 Output:
