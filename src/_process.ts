@@ -7,6 +7,7 @@
  * @module
  */
 import { killGroup, trackGroup, untrackGroup } from "./_cleanup.ts";
+import { spawnGrouped } from "./_spawn.ts";
 
 /** What to run and how. */
 export interface CommandSpec {
@@ -100,19 +101,24 @@ function emptyOutcome(spawnError: Error): CommandOutcome {
   };
 }
 
+function killChild(child: Deno.ChildProcess, signal: Deno.Signal): void {
+  try {
+    child.kill(signal);
+  } catch {
+    // It has already exited.
+  }
+}
+
 /** Runs one command to its end and reports what happened. */
 export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(spec.command, {
+    child = spawnGrouped(spec.command, {
       args: spec.args,
       cwd: spec.cwd,
       env: spec.env,
       stdin: spec.stdin ? "piped" : "null",
-      stdout: "piped",
-      stderr: "piped",
-      detached: true,
-    }).spawn();
+    });
   } catch (error) {
     return emptyOutcome(error instanceof Error ? error : new Error(String(error)));
   }
@@ -127,8 +133,10 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
     if (stopping) return;
     stopping = true;
     killGroup(pgid, "SIGTERM");
+    killChild(child, "SIGTERM"); // In case its group is not formed yet (see _spawn.ts).
     setTimeout(() => {
       killGroup(pgid, "SIGKILL");
+      killChild(child, "SIGKILL");
       untrackGroup(pgid);
     }, spec.killGraceMs);
   };
