@@ -73,6 +73,7 @@ export class ProgressBar {
 
   /** Redraws, at most every 50 ms unless `force`. */
   draw(force = false): void {
+    if (this.#stopped) return;
     const now = performance.now();
     if (!force && now - this.#last < 50) return;
     this.#last = now;
@@ -83,7 +84,7 @@ export class ProgressBar {
 
   /** Erases the bar (before other output is written to the terminal). */
   clear(): void {
-    if (this.#shown && this.#terminal) {
+    if (this.#shown && this.#terminal && !this.#stopped) {
       this.#write("\r\x1b[K");
       this.#shown = false;
     }
@@ -92,11 +93,11 @@ export class ProgressBar {
   /** Stops redrawing; erases the bar on a terminal, else leaves its final state on a line. */
   stop(): void {
     if (this.#stopped) return;
-    this.#stopped = true;
     clearInterval(this.#timer);
     this.draw(true);
     if (this.#terminal) this.clear();
     else this.#write("\n");
+    this.#stopped = true;
   }
 
   #write(text: string): void {

@@ -448,6 +448,49 @@ Deno.test("cli --progress draws done/total, running, failed, elapsed and ETA on 
   assertNotMatch(none.stderr, /running/);
 });
 
+const hasScript = (() => {
+  try {
+    return Deno.statSync("/usr/bin/script").isFile;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "cli draws the progress bar by itself when stderr is a terminal, and erases it",
+  ignore: !hasScript, // util-linux `script` gives the CLI a pseudo-terminal.
+  fn: async () => {
+    const line = [
+      Deno.execPath(),
+      "run",
+      "-A",
+      "--config",
+      CONFIG,
+      CLI,
+      "--",
+      "true",
+      ":::",
+      "1",
+      "2",
+    ]
+      .map((w) => `'${w}'`).join(" ");
+    const run = async (extra: string) => {
+      const out = await new Deno.Command("/usr/bin/script", {
+        args: ["-qec", line.replace(`'${CLI}'`, `'${CLI}' ${extra}`), "/dev/null"],
+        stdin: "null",
+      }).output();
+      return { code: out.code, text: new TextDecoder().decode(out.stdout) };
+    };
+    const shown = await run("");
+    assertEquals(shown.code, 0);
+    assertStringIncludes(shown.text, "2/2 done, 0 running, 0 failed");
+    // The bar is erased before the summary, which starts a clean line.
+    assertStringIncludes(shown.text, "\r\x1b[Kprocrun: 2 done, 0 failed");
+    const quiet = await run("-q");
+    assertEquals(quiet.text.includes("done"), false);
+  },
+});
+
 // ---- Timeouts, dry run, joblog ---------------------------------------------
 
 Deno.test("cli -t kills a command at its timeout and counts it", async () => {
