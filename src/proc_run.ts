@@ -58,8 +58,43 @@ export interface RunInternals {
 /** Gives an engine its runner's validated options and program. */
 export let internalsOf: (run: ProcRun) => RunInternals;
 
-async function* iterate(tasks: Tasks): AsyncGenerator<unknown> {
-  yield* tasks as AsyncIterable<unknown>;
+const DONE = Symbol("done");
+
+/**
+ * Reads tasks one at a time: a sync iterable without a promise per task (the
+ * hot path), an async iterable with one. `close()` ends the iterator early, as
+ * a `for` loop that breaks would.
+ */
+function reader(tasks: Tasks): {
+  next: () => unknown | Promise<unknown>;
+  close: () => Promise<void>;
+} {
+  let finished = false;
+  if (Symbol.asyncIterator in tasks) {
+    const iterator = (tasks as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    return {
+      next: async () => {
+        const step = await iterator.next();
+        if (step.done) finished = true;
+        return step.done ? DONE : step.value;
+      },
+      close: async () => {
+        if (!finished) await iterator.return?.();
+      },
+    };
+  }
+  const iterator = (tasks as Iterable<unknown>)[Symbol.iterator]();
+  return {
+    next: () => {
+      const step = iterator.next();
+      if (step.done) finished = true;
+      return step.done ? DONE : step.value;
+    },
+    close: () => {
+      if (!finished) iterator.return?.();
+      return Promise.resolve();
+    },
+  };
 }
 
 /**
@@ -262,18 +297,20 @@ export abstract class ProcRun {
     };
     using _guard = handleSignals ? guardSignals(controller) : undefined;
 
+    const { next, close } = reader(this.#tasks);
     const t0 = performance.now();
     this.timeStart = new Date();
     try {
       await this.setup();
       let index = 0;
-      for await (const task of iterate(this.#tasks)) {
+      for (let task = await next(); task !== DONE; task = await next()) {
         const [key, arg] = checkTask(this.#owner, task, index++, seen) as Task;
         const result = new ProcResult(key, arg);
         if (this.#internals.options.keepResults) this.results.push(result);
         let permit;
         try {
-          permit = await sem.acquire(signal);
+          // A free permit is taken without a promise (the hot path).
+          permit = (!signal.aborted && sem.tryAcquire()) || await sem.acquire(signal);
         } catch (reason) {
           recordCancel(result, reason, false);
           deliver(result);
@@ -288,6 +325,7 @@ export abstract class ProcRun {
     } catch (error) {
       failure ??= { error };
       controller.abort(error);
+      await close();
     }
     await Promise.all(running);
     try {

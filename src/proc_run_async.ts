@@ -158,20 +158,36 @@ export async function callFunction(
   signal: AbortSignal,
   timeoutMs: number,
 ): Promise<void> {
-  const deadline = new AbortController();
-  const timer = timeoutMs > 0
+  const t0 = timeoutMs > 0 ? performance.now() : 0;
+  const deadline = timeoutMs > 0 ? new AbortController() : undefined;
+  const taskSignal = deadline ? AbortSignal.any([signal, deadline.signal]) : signal;
+  // Call it now: a function that returns synchronously (or throws) needs no
+  // timer, listener or promise. (A timer could not interrupt it anyway.)
+  let value;
+  try {
+    value = fn(result.key, args, taskSignal);
+  } catch (error) {
+    if (signal.aborted && error === signal.reason) recordCancel(result, error, true);
+    else recordError(result, error);
+    return;
+  }
+  if (!isThenable(value)) {
+    recordReturn(result, value);
+    return;
+  }
+  // The deadline counts from the call, including its synchronous part.
+  const timer = deadline
     ? setTimeout(
       () =>
         deadline.abort(
           new DOMException(`timed out after ${timeoutMs / 1000} s`, "TimeoutError"),
         ),
-      timeoutMs,
+      Math.max(0, timeoutMs - (performance.now() - t0)),
     )
     : undefined;
-  const taskSignal = timeoutMs > 0 ? AbortSignal.any([signal, deadline.signal]) : signal;
   let onAbort: (() => void) | undefined;
   try {
-    const call = (async () => await fn(result.key, args, taskSignal))();
+    const call = Promise.resolve(value);
     call.catch(() => {}); // It may reject after the deadline, unobserved.
     const stopped = new Promise<never>((_, reject) => {
       onAbort = () => reject(taskSignal.reason);
@@ -180,7 +196,7 @@ export async function callFunction(
     });
     recordReturn(result, await Promise.race([call, stopped]));
   } catch (error) {
-    if (deadline.signal.aborted && error === deadline.signal.reason) {
+    if (deadline?.signal.aborted && error === deadline.signal.reason) {
       recordTimeout(result, timeoutMs);
     } else if (signal.aborted && error === signal.reason) {
       recordCancel(result, error, true);
@@ -191,4 +207,9 @@ export async function callFunction(
     clearTimeout(timer);
     if (onAbort) taskSignal.removeEventListener("abort", onAbort);
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === "object" || typeof value === "function") &&
+    typeof (value as PromiseLike<unknown>).then === "function";
 }

@@ -66,10 +66,32 @@ export class ProcResult {
   key: unknown;
   /** The task's argument. */
   arg: unknown;
-  /** When the task started running, or null if it never started. */
-  timeStart: Date | null = null;
-  /** When the task ended, or null if it never started. */
-  timeEnd: Date | null = null;
+  // The times are kept as numbers (ms since the epoch, or null): a Date costs
+  // about 100 bytes of heap, which adds up to 20 MB for 100,000 results.
+  #timeStart: number | null = null;
+  #timeEnd: number | null = null;
+
+  /**
+   * When the task started running, or null if it never started. Each read
+   * returns a new `Date`; assign a `Date` (or null) to change it.
+   */
+  get timeStart(): Date | null {
+    return this.#timeStart === null ? null : new Date(this.#timeStart);
+  }
+  set timeStart(value: Date | null) {
+    this.#timeStart = value === null ? null : value.getTime();
+  }
+
+  /**
+   * When the task ended, or null if it never started. Each read returns a new
+   * `Date`; assign a `Date` (or null) to change it.
+   */
+  get timeEnd(): Date | null {
+    return this.#timeEnd === null ? null : new Date(this.#timeEnd);
+  }
+  set timeEnd(value: Date | null) {
+    this.#timeEnd = value === null ? null : value.getTime();
+  }
   /** Seconds the task ran, from its start (not from when it was queued). */
   timeRun = 0;
   /**
