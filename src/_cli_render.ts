@@ -128,15 +128,13 @@ export class Renderer {
       const items = run.results.map((result) => resultJson(result, 2).replaceAll("\n", "\n  "));
       this.#out.push("stdout", items.length ? `[\n  ${items.join(",\n  ")}\n]\n` : "[]\n");
     } else if (mode === "report") {
+      await this.#out.drain();
       setColorEnabled(colorOut);
-      for (const result of run.results) this.#out.push("stdout", result.format() + "\n");
-      const ok = run.results.length - this.failed;
-      this.#out.push(
-        "stdout",
-        `${run.results.length} tasks, ${ok} succeeded, ${this.failed} failed, ${
-          run.timeRun.toFixed(3)
-        } s\n`,
-      );
+      try {
+        run.printResults();
+      } catch {
+        // Standard output is closed: nothing more to show.
+      }
     }
     this.#progress?.stop();
     if (!quiet) {
