@@ -5,31 +5,36 @@
  */
 import { delay } from "@std/async/delay";
 
+interface Proc {
+  pid: number;
+  pgid: number;
+  state: string;
+}
+
+// Deno 2.9.6 wants --allow-all to read /proc/<pid>/stat, so ask ps instead:
+// the tests then need only --allow-run.
+async function processes(): Promise<Proc[]> {
+  const output = await new Deno.Command("ps", {
+    args: ["-A", "-o", "pid=,pgid=,stat="],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(output.stdout).trim().split("\n").map((line) => {
+    const [pid, pgid, state] = line.trim().split(/\s+/);
+    return { pid: Number(pid), pgid: Number(pgid), state: state ?? "" };
+  });
+}
+
 /** The pids of live (non-zombie) processes whose process group is `pgid`. */
 export async function groupMembers(pgid: number): Promise<number[]> {
-  const pids: number[] = [];
-  for await (const entry of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`);
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      // fields[0] is the state, fields[2] the process group.
-      if (fields[0] !== "Z" && Number(fields[2]) === pgid) pids.push(Number(entry.name));
-    } catch {
-      // The process exited while we looked.
-    }
-  }
-  return pids;
+  return (await processes())
+    .filter((p) => p.pgid === pgid && !p.state.startsWith("Z"))
+    .map((p) => p.pid);
 }
 
 /** Whether process `pid` is alive (and not a zombie). */
 export async function isAlive(pid: number): Promise<boolean> {
-  try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
+  return (await processes()).some((p) => p.pid === pid && !p.state.startsWith("Z"));
 }
 
 /** Polls `check` every 20 ms until it returns true, or throws after `ms`. */
