@@ -26,6 +26,10 @@ const OWNER = "ProcRunWorkers";
 const MAX_IN_FLIGHT = 4096;
 /** Milliseconds of work to keep queued in each worker. */
 const TARGET_QUEUE_MS = 50;
+/** Below this many ms of queued work, a worker gets whatever tasks are waiting. */
+const LOW_QUEUE_MS = 5;
+/** Work (ms) that an idle worker takes back from a busy one. */
+const STEAL_MS = 5;
 /** A worker sends its reports at least this often (ms) while it works. */
 const FLUSH_MS = 1;
 
@@ -64,6 +68,8 @@ interface Slot {
   groups: Map<number, number>;
   timer: ReturnType<typeof setTimeout> | undefined;
   dead: boolean;
+  /** Whether the worker has loaded its modules. */
+  ready: boolean;
 }
 
 function errorFrom(shape: ErrorShape): Error {
@@ -207,6 +213,7 @@ export class ProcRunWorkers extends ProcRun {
   #graceTimers = new Set<ReturnType<typeof setTimeout>>();
   #abortTimers = new Set<ReturnType<typeof setTimeout>>();
   #abandoned = 0;
+  #stealTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * Validates the arguments; nothing runs until {@linkcode ProcRun.runAll}.
@@ -228,7 +235,7 @@ export class ProcRunWorkers extends ProcRun {
     const internals = internalsOf(this);
     const resolved = internals.options;
     if (resolved.numWorkers === Infinity) resolved.numWorkers = cores;
-    internals.slots = resolved.numWorkers * MAX_IN_FLIGHT;
+    internals.slots = resolved.numWorkers * MAX_IN_FLIGHT * 2;
     const program = internals.program;
     if (program.kind === "function") {
       if (!isWorkerFunction(program.fn)) {
@@ -307,6 +314,7 @@ export class ProcRunWorkers extends ProcRun {
 
   /** Ends every worker, so that the process can exit. */
   protected override teardown(): Promise<void> {
+    clearTimeout(this.#stealTimer);
     for (const timer of this.#abortTimers) clearTimeout(timer);
     this.#abortTimers.clear();
     for (const slot of [...this.#slots]) this.#cancelAll(this.#retire(slot), true);
@@ -376,9 +384,15 @@ export class ProcRunWorkers extends ProcRun {
         if (this.#slots.length < numWorkers) best = this.#spawn();
         else break;
       }
-      // Near the end of the queue, share what is left between the workers.
-      const share = Math.ceil((this.#pending.length - this.#head) / numWorkers);
-      this.#send(best, Math.min(depth - best.jobs.size, share));
+      const want = depth - best.jobs.size;
+      const available = this.#pending.length - this.#head;
+      if (available < want && best.jobs.size * (this.#avgMs ?? 0) > LOW_QUEUE_MS) {
+        // That worker still has work: wait for a fuller batch.
+        break;
+      }
+      // With few tasks left, share them between the workers.
+      const share = available < want * numWorkers ? Math.ceil(available / numWorkers) : want;
+      this.#send(best, Math.min(want, share));
     }
     if (this.#head === this.#pending.length) {
       this.#pending = [];
@@ -444,12 +458,20 @@ export class ProcRunWorkers extends ProcRun {
       groups: new Map(),
       timer: undefined,
       dead: false,
+      ready: false,
     };
     slot.ctrl[Ctrl.Current] = -1;
     worker.onmessage = (event: MessageEvent<FromWorker>) => this.#onMessage(slot, event.data);
     worker.onerror = (event) => {
       event.preventDefault();
-      this.#onCrash(slot, parseUncaught(event.message ?? "the worker crashed"));
+      const error = parseUncaught(event.message ?? "the worker crashed");
+      if (slot.ready) {
+        this.#onCrash(slot, error);
+      } else {
+        // It could not even load: another worker would fail the same way.
+        error.message = `a procrun worker could not start: ${error.message}`;
+        this.#failAll(error);
+      }
     };
     worker.onmessageerror = () => {
       this.#onCrash(slot, new Error("a message from the worker could not be read"));
@@ -486,6 +508,7 @@ export class ProcRunWorkers extends ProcRun {
         }
         return;
       case "ready":
+        slot.ready = true;
         return;
     }
   }
@@ -668,17 +691,40 @@ export class ProcRunWorkers extends ProcRun {
     for (const job of jobs) this.#cancel(job, reason, started);
   }
 
-  /** Takes back the tasks a busy worker has not started, when another is idle. */
+  /**
+   * Takes back the tasks a busy worker has not started, when another is
+   * idle: when they are worth more than a few ms by the average, or when the
+   * task in front of them has run for a while (the average was wrong).
+   */
   #steal(): void {
+    clearTimeout(this.#stealTimer);
+    this.#stealTimer = undefined;
     if (this.#cancelled || !this.#slots.some((slot) => slot.jobs.size === 0)) return;
     const avg = this.#avgMs ?? 0;
+    const now = this.#now();
     let victim: Slot | undefined;
     let most = 0;
+    let recheck = Infinity;
     for (const slot of this.#slots) {
       const unstarted = slot.sent - Atomics.load(slot.ctrl, Ctrl.Next);
-      if (unstarted > most) [victim, most] = [slot, unstarted];
+      if (unstarted <= 0) continue;
+      const current = Atomics.load(slot.ctrl, Ctrl.Current);
+      const ran = current >= 0 ? now - Atomics.load(slot.ctrl, Ctrl.Start) : 0;
+      if (unstarted * avg >= STEAL_MS || ran >= STEAL_MS) {
+        if (unstarted > most) [victim, most] = [slot, unstarted];
+      } else {
+        recheck = Math.min(recheck, STEAL_MS - ran);
+      }
     }
-    if (!victim || most * avg < 2 * FLUSH_MS) return;
+    if (!victim) {
+      if (recheck < Infinity) {
+        this.#stealTimer = setTimeout(() => {
+          this.#stealTimer = undefined;
+          if (this.#head === this.#pending.length) this.#steal();
+        }, Math.max(1, recheck));
+      }
+      return;
+    }
     const taken = this.#takeBack(victim);
     if (taken.length === 0) return;
     this.#pending = taken;
