@@ -103,7 +103,7 @@ export function checkTask(
   owner: string,
   task: unknown,
   index: number,
-  seen: Set<unknown>,
+  seen: { has(key: unknown): boolean; add(key: unknown): unknown },
 ): Task {
   if (!isPair(task)) {
     throw new TypeError(invalid(owner, `tasks[${index}]`, "a [key, arg] pair", task));

@@ -13,8 +13,9 @@ import {
   resolveOptions,
   resolvePargs,
 } from "./_options.ts";
-import { ProcResult } from "./result.ts";
-import { Semaphore } from "./semaphore.ts";
+import { KeySet } from "./_key_set.ts";
+import { ProcResult, resultTimes } from "./result.ts";
+import { type Permit, Semaphore } from "./semaphore.ts";
 import type { Pargs, ProcRunOptions, Task, Tasks } from "./types.ts";
 
 /** Fills `result` with the error's name and message. */
@@ -59,6 +60,14 @@ export interface RunInternals {
 export let internalsOf: (run: ProcRun) => RunInternals;
 
 const DONE = Symbol("done");
+
+/** How many results `stream()` lets wait for its consumer before it stops starting tasks. */
+const STREAM_BUFFER = 256;
+
+interface Jobs {
+  active: number;
+  drained: (() => void) | undefined;
+}
 
 /**
  * Reads tasks one at a time: a sync iterable without a promise per task (the
@@ -166,11 +175,13 @@ export abstract class ProcRun {
    *
    * @param result The task's result, with `key` and `arg` set.
    * @param signal Aborted when the run is cancelled.
+   * @returns A promise that settles when the task has ended, or nothing when
+   * it ended synchronously (which spares the hot path a promise).
    */
   protected abstract execute(
     result: ProcResult,
     signal: AbortSignal,
-  ): Promise<void>;
+  ): Promise<void> | void;
 
   /** Called once before the first task; engines start shared resources here. */
   protected setup(): Promise<void> {
@@ -229,25 +240,58 @@ export abstract class ProcRun {
     if (this.#running) {
       throw new Error(`Cannot stream ${this.#owner} as its run has already started`);
     }
-    const queue: ProcResult[] = [];
+    // Results wait here for the consumer. When too many wait, no new task
+    // starts until the consumer catches up, so a slow consumer bounds memory.
+    let queue: (ProcResult | undefined)[] = [];
+    let head = 0;
     let wake: (() => void) | undefined;
+    let resume: (() => void) | undefined;
+    let listening = true;
     const user = this.#internals.options.onResult;
-    this.#running = this.#run((result) => {
-      user?.(result);
-      queue.push(result);
-      wake?.();
-    });
+    this.#running = this.#run(
+      (result) => {
+        user?.(result);
+        if (!listening) return;
+        queue.push(result);
+        wake?.();
+      },
+      () =>
+        listening && queue.length - head >= STREAM_BUFFER
+          ? new Promise<void>((resolve) => resume = resolve)
+          : undefined,
+    );
     let finished = false;
     const done = this.#running.finally(() => {
       finished = true;
       wake?.();
     });
     done.catch(() => {});
-    while (true) {
-      while (queue.length > 0) yield queue.shift()!;
-      if (finished) break;
-      await new Promise<void>((resolve) => wake = resolve);
-      wake = undefined;
+    try {
+      while (true) {
+        while (head < queue.length) {
+          const result = queue[head]!;
+          queue[head++] = undefined;
+          if (head >= 1024 && head * 2 >= queue.length) {
+            queue = queue.slice(head);
+            head = 0;
+          }
+          if (resume && queue.length - head <= STREAM_BUFFER / 2) {
+            const go = resume;
+            resume = undefined;
+            go();
+          }
+          yield result;
+        }
+        if (finished) break;
+        await new Promise<void>((resolve) => wake = resolve);
+        wake = undefined;
+      }
+    } finally {
+      // A consumer that stops early lets the run go on without it.
+      listening = false;
+      queue = [];
+      head = 0;
+      resume?.();
     }
     await done;
   }
@@ -277,6 +321,7 @@ export abstract class ProcRun {
 
   async #run(
     emit: ((result: ProcResult) => void) | undefined,
+    pause?: () => Promise<void> | undefined,
   ): Promise<ProcResult[]> {
     const { signal: userSignal, handleSignals } = this.#internals.options;
     const controller = new AbortController();
@@ -284,8 +329,9 @@ export abstract class ProcRun {
       ? AbortSignal.any([userSignal, controller.signal])
       : controller.signal;
     const sem = new Semaphore(this.#internals.slots);
-    const running = new Set<Promise<void>>();
-    const seen = new Set<unknown>();
+    // Tasks still running, and what to call when the last one ends.
+    const jobs: Jobs = { active: 0, drained: undefined };
+    const seen = new KeySet();
     let failure: { error: unknown } | undefined;
     const deliver = (result: ProcResult) => {
       try {
@@ -304,8 +350,10 @@ export abstract class ProcRun {
       await this.setup();
       let index = 0;
       for (let task = await next(); task !== DONE; task = await next()) {
-        const [key, arg] = checkTask(this.#owner, task, index++, seen) as Task;
-        const result = new ProcResult(key, arg);
+        const wait = pause?.();
+        if (wait) await wait;
+        const checked = checkTask(this.#owner, task, index++, seen) as Task;
+        const result = new ProcResult(checked[0], checked[1]);
         if (this.#internals.options.keepResults) this.results.push(result);
         let permit;
         try {
@@ -316,18 +364,15 @@ export abstract class ProcRun {
           deliver(result);
           continue;
         }
-        const job = this.#runOne(result, signal, deliver).finally(() => {
-          permit.release();
-          running.delete(job);
-        });
-        running.add(job);
+        jobs.active++;
+        this.#runOne(result, signal, deliver, permit, jobs);
       }
     } catch (error) {
       failure ??= { error };
       controller.abort(error);
       await close();
     }
-    await Promise.all(running);
+    if (jobs.active > 0) await new Promise<void>((resolve) => jobs.drained = resolve);
     try {
       await this.teardown();
     } finally {
@@ -338,38 +383,51 @@ export abstract class ProcRun {
     return this.results;
   }
 
+  /** Runs one task, delivers its result, then gives back its permit. Never rejects. */
   async #runOne(
     result: ProcResult,
     signal: AbortSignal,
     deliver: (result: ProcResult) => void,
+    permit: Permit,
+    jobs: Jobs,
   ): Promise<void> {
-    if (signal.aborted) {
-      recordCancel(result, signal.reason, false);
-      deliver(result);
-      return;
-    }
-    const verbose = this.#internals.options.verbose;
-    if (verbose) console.error(`procrun: start ${String(result.key)}`);
-    const t0 = performance.now();
-    result.timeStart = new Date();
     try {
-      await this.execute(result, signal);
+      if (signal.aborted) {
+        recordCancel(result, signal.reason, false);
+        deliver(result);
+        return;
+      }
+      const verbose = this.#internals.options.verbose;
+      if (verbose) console.error(`procrun: start ${String(result.key)}`);
+      const t0 = performance.now();
+      resultTimes.set(result, Date.now(), null);
+      try {
+        const pending = this.execute(result, signal);
+        if (pending) await pending;
+      } catch (error) {
+        recordError(result, error);
+      }
+      // An engine that set the times itself, or cleared timeStart for a task
+      // that never started, is left alone.
+      const start = resultTimes.start(result);
+      if (resultTimes.end(result) === null && start !== null) {
+        resultTimes.set(result, start, Date.now());
+        result.timeRun = (performance.now() - t0) / 1000;
+      }
+      if (verbose) {
+        console.error(
+          `procrun: end ${String(result.key)} ${
+            result.success ? "ok" : `failed (${result.exception ?? result.returncode})`
+          } ${result.timeRun.toFixed(3)} s`,
+        );
+      }
+      deliver(result);
     } catch (error) {
+      // Only a bug could land here; the result still says what happened.
       recordError(result, error);
+    } finally {
+      permit.release();
+      if (--jobs.active === 0) jobs.drained?.();
     }
-    // An engine that set the times itself, or cleared timeStart for a task
-    // that never started, is left alone.
-    if (result.timeEnd === null && result.timeStart !== null) {
-      result.timeEnd = new Date();
-      result.timeRun = (performance.now() - t0) / 1000;
-    }
-    if (verbose) {
-      console.error(
-        `procrun: end ${String(result.key)} ${
-          result.success ? "ok" : `failed (${result.exception ?? result.returncode})`
-        } ${result.timeRun.toFixed(3)} s`,
-      );
-    }
-    deliver(result);
   }
 }

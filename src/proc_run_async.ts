@@ -117,10 +117,18 @@ export class ProcRunAsync extends ProcRun {
    * @param result The task's result.
    * @param signal Aborted when the run is cancelled.
    */
-  protected override async execute(
+  protected override execute(
     result: ProcResult,
     signal: AbortSignal,
-  ): Promise<void> {
+  ): Promise<void> | void {
+    const { program, options } = internalsOf(this);
+    if (program.kind === "command") return this.#command(result, signal);
+    const args = program.args.slice();
+    args.push(result.arg);
+    return callFunction(program.fn, args, result, signal, options.timeoutMs);
+  }
+
+  async #command(result: ProcResult, signal: AbortSignal): Promise<void> {
     const { program, options } = internalsOf(this);
     if (program.kind === "command") {
       const outcome = await runCommand({
@@ -135,15 +143,7 @@ export class ProcRunAsync extends ProcRun {
         signal,
       });
       recordOutcome(result, outcome, options.timeoutMs);
-      return;
     }
-    await callFunction(
-      program.fn,
-      [...program.args, result.arg],
-      result,
-      signal,
-      options.timeoutMs,
-    );
   }
 }
 
@@ -151,13 +151,13 @@ export class ProcRunAsync extends ProcRun {
  * Calls a task function with a timeout, and fills in `result`. Returns at the
  * deadline or on cancellation even if the function never settles.
  */
-export async function callFunction(
+export function callFunction(
   fn: TaskFunction,
   args: unknown[],
   result: ProcResult,
   signal: AbortSignal,
   timeoutMs: number,
-): Promise<void> {
+): Promise<void> | undefined {
   const t0 = timeoutMs > 0 ? performance.now() : 0;
   const deadline = timeoutMs > 0 ? new AbortController() : undefined;
   const taskSignal = deadline ? AbortSignal.any([signal, deadline.signal]) : signal;
@@ -175,6 +175,19 @@ export async function callFunction(
     recordReturn(result, value);
     return;
   }
+  return settle(value, result, signal, timeoutMs, t0, deadline, taskSignal);
+}
+
+/** The rest of {@linkcode callFunction} for a function that returned a promise. */
+async function settle(
+  value: PromiseLike<unknown>,
+  result: ProcResult,
+  signal: AbortSignal,
+  timeoutMs: number,
+  t0: number,
+  deadline: AbortController | undefined,
+  taskSignal: AbortSignal,
+): Promise<void> {
   // The deadline counts from the call, including its synchronous part.
   const timer = deadline
     ? setTimeout(

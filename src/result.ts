@@ -45,6 +45,16 @@ export interface ProcResultJSON {
 }
 
 /**
+ * For engines: a result's times as milliseconds since the epoch (null when
+ * unset), read and written without making `Date` objects.
+ */
+export let resultTimes: {
+  start(result: ProcResult): number | null;
+  end(result: ProcResult): number | null;
+  set(result: ProcResult, start: number | null, end: number | null): void;
+};
+
+/**
  * The outcome of one task: one per task, whatever happened to it.
  *
  * Engines create a `ProcResult` as soon as a task is read from the task list and
@@ -91,6 +101,17 @@ export class ProcResult {
   }
   set timeEnd(value: Date | null) {
     this.#timeEnd = value === null ? null : value.getTime();
+  }
+
+  static {
+    resultTimes = {
+      start: (result) => result.#timeStart,
+      end: (result) => result.#timeEnd,
+      set: (result, start, end) => {
+        result.#timeStart = start;
+        result.#timeEnd = end;
+      },
+    };
   }
   /** Seconds the task ran, from its start (not from when it was queued). */
   timeRun = 0;

@@ -20,6 +20,8 @@ interface Waiter {
   onAbort: () => void;
 }
 
+let releaseTo: (sem: Semaphore) => void;
+
 /**
  * A counting semaphore: at most `max` permits are out at once, and waiters are
  * served in the order they asked.
@@ -137,13 +139,11 @@ export class Semaphore {
   }
 
   #permit(): Permit {
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      this.#release();
-    };
-    return { release, [Symbol.dispose]: release };
+    return new SemaphorePermit(this);
+  }
+
+  static {
+    releaseTo = (sem) => sem.#release();
   }
 
   #release(): void {
@@ -159,5 +159,25 @@ export class Semaphore {
       return;
     }
     this.#active--;
+  }
+}
+
+/** One object per permit (no closures): permits are taken once per task. */
+class SemaphorePermit implements Permit {
+  #sem: Semaphore | undefined;
+
+  constructor(sem: Semaphore) {
+    this.#sem = sem;
+  }
+
+  release(): void {
+    const sem = this.#sem;
+    if (sem === undefined) return;
+    this.#sem = undefined;
+    releaseTo(sem);
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
   }
 }
