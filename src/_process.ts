@@ -173,7 +173,9 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
       spawnError: null,
     };
   } finally {
-    clearTimeout(deadline);
+    // Only when armed: the first clearTimeout() call loads Deno's Node timers
+    // (5 to 10 ms), which a command without a timeout should not pay.
+    if (deadline !== undefined) clearTimeout(deadline);
     spec.signal?.removeEventListener("abort", onAbort);
     // Once stopping, the grace timer still runs: it kills whatever in the group
     // ignored SIGTERM and let go of the pipes, then forgets the group.

@@ -217,7 +217,7 @@ async function settle(
       recordError(result, error);
     }
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
     if (onAbort) taskSignal.removeEventListener("abort", onAbort);
   }
 }
