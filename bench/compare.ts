@@ -172,6 +172,10 @@ interface Variant {
   command: Command | { skip: string };
   /** A figure quoted from the issue, never measured here. */
   reference?: string;
+  /** CPU workload: the id of the single-loop variant this one is compared with. */
+  single?: string;
+  /** CPU workload: how many workers this variant uses. */
+  workers?: number;
 }
 
 interface Measure {
@@ -192,6 +196,8 @@ interface Workload {
   variants: Variant[];
   /** Runs of each variant (defaults to RUNS). */
   runs?: number;
+  /** The procrun variant the ratios are taken against (default procrun_async). */
+  lead?: string;
 }
 
 const denoRun = (script: string, ...args: (string | number)[]) => [
@@ -303,6 +309,19 @@ function spawnWorkload(id: string, tasks: number, parallel: number, cli: boolean
         reference: ref.pool,
       },
       {
+        id: "deno_pool_groups",
+        label: "hand-written Deno.Command pool with process groups (detached spawn)",
+        command: {
+          argv: denoRun(
+            "bench/peers/deno_command_pool.ts",
+            "--groups",
+            tasks,
+            parallel,
+            "/bin/true",
+          ),
+        },
+      },
+      {
         id: "pyconcurrent_asyncio",
         label: "pyconcurrent asyncio",
         command: { skip: NOT_MEASURED },
@@ -338,6 +357,7 @@ async function workloads(): Promise<Workload[]> {
     {
       id: "functions",
       title: `${fnTasks} trivial function tasks, 2 workers`,
+      lead: "procrun_workers",
       tasks: fnTasks,
       kind: "rate",
       variants: [
@@ -516,21 +536,53 @@ async function workloads(): Promise<Workload[]> {
   ];
   if (!SMOKE) {
     const cpuTasks = 2000;
+    const noMaglev = async (script: Command | { skip: string }) =>
+      "skip" in script ? script : {
+        argv: [deno, "run", "-A", "--quiet", "--v8-flags=--no-maglev", ...script.argv.slice(4)],
+      };
+    const w2 = await workerScript("workers_cpu.ts", cpuTasks, 2);
+    const w1 = await workerScript("workers_cpu.ts", cpuTasks, 1);
+    const w0 = await workerScript("workers_cpu.ts", cpuTasks, 0);
     list.splice(3, 0, {
       id: "cpu",
-      title: `${cpuTasks} CPU tasks of ~2 ms, vs the 2-core limit (single loop / 2)`,
+      title: `${cpuTasks} CPU tasks of ~2 ms, 2 workers, vs the 2-core limit (single loop / 2)`,
       tasks: cpuTasks,
       kind: "rate",
+      runs: Math.min(RUNS, 3),
       variants: [
         {
           id: "procrun_workers",
           label: "procrun ProcRunWorkers, 2 workers",
-          command: await workerScript("workers_cpu.ts", cpuTasks, 2),
+          command: w2,
+          single: "single",
+          workers: 2,
         },
         {
           id: "procrun_workers_1",
           label: "procrun ProcRunWorkers, 1 worker",
-          command: await workerScript("workers_cpu.ts", cpuTasks, 1),
+          command: w1,
+          single: "single",
+          workers: 1,
+        },
+        { id: "single", label: "one plain loop on the main thread (Deno)", command: w0 },
+        {
+          id: "procrun_workers_nomaglev",
+          label: "procrun ProcRunWorkers, 2 workers, --no-maglev",
+          command: await noMaglev(w2),
+          single: "single_nomaglev",
+          workers: 2,
+        },
+        {
+          id: "procrun_workers_1_nomaglev",
+          label: "procrun ProcRunWorkers, 1 worker, --no-maglev",
+          command: await noMaglev(w1),
+          single: "single_nomaglev",
+          workers: 1,
+        },
+        {
+          id: "single_nomaglev",
+          label: "one plain loop (Deno), --no-maglev",
+          command: await noMaglev(w0),
         },
         {
           id: "piscina",
@@ -538,7 +590,16 @@ async function workloads(): Promise<Workload[]> {
           command: skipOr(piscina, (run) => ({
             argv: [tools.node!, run, "cpu", String(cpuTasks), "2", "1000000"],
           })),
+          single: "node_single",
+          workers: 2,
           reference: "1.11x the 2-core limit",
+        },
+        {
+          id: "node_single",
+          label: "one plain loop (Node)",
+          command: skipOr(piscina, (run) => ({
+            argv: [tools.node!, run, "single", String(cpuTasks), "1", "1000000"],
+          })),
         },
         {
           id: "pyconcurrent_mp",
@@ -613,10 +674,16 @@ interface Row {
   rate?: number;
   /** Median peak RSS in MiB, for rss workloads. */
   peakRssMiB?: number;
+  /** CPU workload: the single-loop time / this run time (own times, not whole-process). */
+  speedup?: number;
+  /** CPU workload: this run time / (single-loop time / workers): 1.00 is the core limit. */
+  vsLimit?: number;
 }
 
 interface WorkloadResult {
   id: string;
+  /** The procrun variant the ratios are taken against. */
+  lead: string;
   title: string;
   kind: Kind;
   tasks: number;
@@ -675,11 +742,23 @@ async function runWorkload(workload: Workload): Promise<WorkloadResult> {
     if (r.length) row.peakRssMiB = median(r);
     return row;
   });
+  for (const variant of workload.variants) {
+    const r = rows.find((x) => x.id === variant.id)!;
+    const single = rows.find((x) => x.id === variant.single);
+    if (
+      !variant.single || !variant.workers || r.inner === undefined || single?.inner === undefined
+    ) {
+      continue;
+    }
+    r.speedup = single.inner / r.inner;
+    r.vsLimit = r.inner / (single.inner / variant.workers);
+  }
   return {
     id: workload.id,
     title: workload.title,
     kind: workload.kind,
     tasks: workload.tasks,
+    lead: workload.lead ?? "procrun_async",
     rows,
   };
 }
@@ -716,6 +795,13 @@ function targets(results: WorkloadResult[]): Target[] {
       0.95,
     );
     ratio(`${w}: ProcRunAsync / C posix_spawn floor`, w, "procrun_async", "floor", 0.80);
+    ratio(
+      `${w}: ProcRunAsync / hand-written pool with process groups (the same job)`,
+      w,
+      "procrun_async",
+      "deno_pool_groups",
+      1.0,
+    );
   }
   if (results.some((r) => r.id === "functions")) {
     const v = row(results, "functions", "procrun_workers")?.rate ?? null;
@@ -727,25 +813,25 @@ function targets(results: WorkloadResult[]): Target[] {
     });
   }
   if (results.some((r) => r.id === "cpu")) {
-    const two = row(results, "cpu", "procrun_workers");
-    const one = row(results, "cpu", "procrun_workers_1");
-    const single = typeof two?.inner === "number"
-      ? (two as Row & { single?: number }).single
-      : undefined;
-    const limit = single ? two!.inner! / (single / 2) : null;
-    out.push({
-      what: "cpu: ProcRunWorkers 2 workers vs the 2-core limit",
-      value: limit,
-      goal: "<= 1.10",
-      met: limit === null ? null : limit <= 1.10,
-    });
-    const speedup = one?.wall && two?.wall ? one.wall / two.wall : null;
-    out.push({
-      what: "cpu: 1 worker / 2 workers",
-      value: speedup,
-      goal: ">= 1.8",
-      met: speedup === null ? null : speedup >= 1.8,
-    });
+    for (const suffix of ["", "_nomaglev"]) {
+      const flagsNote = suffix ? " (--no-maglev)" : " (default flags)";
+      const two = row(results, "cpu", `procrun_workers${suffix}`);
+      const one = row(results, "cpu", `procrun_workers_1${suffix}`);
+      const limit = two?.vsLimit ?? null;
+      out.push({
+        what: `cpu: ProcRunWorkers, 2 workers ÷ the 2-core limit${flagsNote}`,
+        value: limit,
+        goal: "<= 1.10",
+        met: limit === null ? null : limit <= 1.10,
+      });
+      const speedup = one?.inner && two?.inner ? one.inner / two.inner : null;
+      out.push({
+        what: `cpu: 1 worker ÷ 2 workers${flagsNote}`,
+        value: speedup,
+        goal: ">= 1.8",
+        met: speedup === null ? null : speedup >= 1.8,
+      });
+    }
   }
   if (results.some((r) => r.id === "memory")) {
     const v = row(results, "memory", "procrun_async")?.peakRssMiB ?? null;
@@ -799,11 +885,15 @@ function render(results: WorkloadResult[], goals: Target[]): string {
   );
   for (const w of results) {
     out.push("", `### ${w.id}: ${w.title}`, "");
-    const procrun = w.rows.find((r) => r.id === "procrun_async" && r.status === "measured") ??
-      w.rows.find((r) => r.id.startsWith("procrun") && r.status === "measured");
-    if (w.kind === "rate") {
+    const procrun = w.rows.find((r) => r.id === w.lead && r.status === "measured");
+    if (w.id === "cpu") {
       out.push(
-        "| variant | median wall s | tasks/s | procrun async ÷ this | reference (issue, not measured here) |",
+        "| variant | median wall s | own time s | speedup vs its single loop | ÷ core limit | reference (issue, not measured here) |",
+      );
+      out.push("|---|---:|---:|---:|---:|---|");
+    } else if (w.kind === "rate") {
+      out.push(
+        `| variant | median wall s | tasks/s | ${w.lead} rate ÷ this | reference (issue, not measured here) |`,
       );
       out.push("|---|---:|---:|---:|---|");
     } else if (w.kind === "rss") {
@@ -816,11 +906,17 @@ function render(results: WorkloadResult[], goals: Target[]): string {
     for (const r of w.rows) {
       const ref = r.reference ?? "";
       if (r.status !== "measured") {
-        const cells = w.kind === "rate" ? 3 : w.kind === "rss" ? 2 : 1;
+        const cells = w.id === "cpu" ? 4 : w.kind === "rate" ? 3 : w.kind === "rss" ? 2 : 1;
         out.push(`| ${r.label} | ${r.status}: ${r.reason}${" | ".repeat(cells)}${ref} |`);
         continue;
       }
-      if (w.kind === "rate") {
+      if (w.id === "cpu") {
+        out.push(
+          `| ${r.label} | ${fmt(r.wall!, 3)} | ${r.inner === undefined ? "-" : fmt(r.inner, 3)} | ${
+            r.speedup === undefined ? "" : fmt(r.speedup, 2)
+          } | ${r.vsLimit === undefined ? "" : fmt(r.vsLimit, 2)} | ${ref} |`,
+        );
+      } else if (w.kind === "rate") {
         const ratio = procrun?.rate && r.rate ? fmt(procrun.rate / r.rate, 2) : "";
         out.push(`| ${r.label} | ${fmt(r.wall!, 3)} | ${fmt(r.rate!)} | ${ratio} | ${ref} |`);
       } else if (w.kind === "rss") {
