@@ -536,7 +536,7 @@ async function workloads(): Promise<Workload[]> {
   ];
   if (!SMOKE) {
     const cpuTasks = 2000;
-    const noMaglev = async (script: Command | { skip: string }) =>
+    const noMaglev = (script: Command | { skip: string }) =>
       "skip" in script ? script : {
         argv: [deno, "run", "-A", "--quiet", "--v8-flags=--no-maglev", ...script.argv.slice(4)],
       };
@@ -568,21 +568,21 @@ async function workloads(): Promise<Workload[]> {
         {
           id: "procrun_workers_nomaglev",
           label: "procrun ProcRunWorkers, 2 workers, --no-maglev",
-          command: await noMaglev(w2),
+          command: noMaglev(w2),
           single: "single_nomaglev",
           workers: 2,
         },
         {
           id: "procrun_workers_1_nomaglev",
           label: "procrun ProcRunWorkers, 1 worker, --no-maglev",
-          command: await noMaglev(w1),
+          command: noMaglev(w1),
           single: "single_nomaglev",
           workers: 1,
         },
         {
           id: "single_nomaglev",
           label: "one plain loop (Deno), --no-maglev",
-          command: await noMaglev(w0),
+          command: noMaglev(w0),
         },
         {
           id: "piscina",
