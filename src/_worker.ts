@@ -45,6 +45,11 @@ let ready = false;
 let draining = false;
 let lastFlush = 0;
 let out: TaskReport[] = [];
+// Tasks that returned a [success, answer] pair, in columns until sent.
+let pairIndex: number[] = [];
+let pairTimes: number[] = [];
+let pairSuccess: number[] = [];
+let pairAnswers: unknown[] = [];
 const queue: (RunMessage & { pos: number })[] = [];
 const controller = new AbortController();
 /** Rejects the running asynchronous task, when something crashes under it. */
@@ -89,18 +94,55 @@ function send(reports: TaskReport[]): void {
   }
 }
 
+/** The pairs not sent yet, as reports. */
+function pairReports(): TaskReport[] {
+  return pairIndex.map((i, k) => ({
+    i,
+    s: pairTimes[2 * k]!,
+    e: pairTimes[2 * k + 1]!,
+    value: [pairSuccess[k] === 1, pairAnswers[k]],
+  }));
+}
+
+function takePairs(): void {
+  pairIndex = [];
+  pairTimes = [];
+  pairSuccess = [];
+  pairAnswers = [];
+}
+
 function flush(at: number): void {
   lastFlush = at;
-  if (out.length === 0) return;
+  if (out.length === 0 && pairIndex.length === 0) return;
   const reports = out;
   out = [];
-  send(reports);
+  if (pairIndex.length === 0) {
+    send(reports);
+    return;
+  }
+  try {
+    post({
+      type: "results",
+      reports,
+      pairs: {
+        index: Int32Array.from(pairIndex),
+        times: Float64Array.from(pairTimes),
+        success: Uint8Array.from(pairSuccess),
+        answers: pairAnswers,
+      },
+    });
+  } catch {
+    // Some answer cannot be cloned: send them one by one to find it.
+    send([...reports, ...pairReports()]);
+  }
+  takePairs();
 }
 
 /** Tells the main thread that this worker is gone, with what it had not sent yet. */
 function leave(error: ErrorShape, init: boolean): void {
-  const reports = out;
+  const reports = [...out, ...pairReports()];
   out = [];
+  takePairs();
   try {
     post({ type: "fatal", reports, error, init });
   } catch {
@@ -163,71 +205,119 @@ function outcomeShape(outcome: Awaited<ReturnType<typeof runCommand>>): OutcomeS
   };
 }
 
-async function runOne(i: number, key: unknown, arg: unknown, s: number): Promise<TaskReport> {
-  const p = program!;
-  if (p.kind === "command") {
-    const outcome = await runCommand({
-      command: p.commandIsUrl ? new URL(p.command) : p.command,
-      args: commandArgs(p.args, arg, p.placeholder),
-      cwd: p.cwd === undefined ? undefined : p.cwdIsUrl ? new URL(p.cwd) : p.cwd,
-      env: p.env,
-      stdin: p.stdin,
-      maxOutputBytes: p.maxOutputBytes,
-      timeoutMs: p.timeoutMs,
-      killGraceMs: p.killGraceMs,
-      signal: controller.signal,
-      onSpawn: (pgid) => post({ type: "spawn", i, pgid }),
-    });
-    return { i, s, e: now(), outcome: outcomeShape(outcome) };
+async function runOne(i: number, arg: unknown, s: number): Promise<TaskReport> {
+  const p = program as Extract<WorkerProgram, { kind: "command" }>;
+  const outcome = await runCommand({
+    command: p.commandIsUrl ? new URL(p.command) : p.command,
+    args: commandArgs(p.args, arg, p.placeholder),
+    cwd: p.cwd === undefined ? undefined : p.cwdIsUrl ? new URL(p.cwd) : p.cwd,
+    env: p.env,
+    stdin: p.stdin,
+    maxOutputBytes: p.maxOutputBytes,
+    timeoutMs: p.timeoutMs,
+    killGraceMs: p.killGraceMs,
+    signal: controller.signal,
+    onSpawn: (pgid) => post({ type: "spawn", i, pgid }),
+  });
+  return { i, s, e: now(), outcome: outcomeShape(outcome) };
+}
+
+/** Takes the next task off the queue and claims it, or returns -1 when none is left. */
+function claim(): number {
+  while (queue.length > 0) {
+    const batch = queue[0]!;
+    if (batch.pos >= batch.keys.length) {
+      queue.shift();
+      continue;
+    }
+    const i = batch.first + batch.pos++;
+    // The main thread may have taken the task back (work stealing).
+    if (Atomics.compareExchange(ctrl, Ctrl.Next, i, i + 1) === i) return i;
   }
-  try {
-    let value = fn!(key, [...fnArgs, arg], controller.signal);
-    if (isThenable(value)) value = await settle(value) as typeof value;
-    return { i, s, e: now(), value };
-  } catch (error) {
-    return { i, s, e: now(), error: shape(error) };
-  }
+  return -1;
+}
+
+function started(i: number): number {
+  const s = now();
+  Atomics.store(ctrl, Ctrl.Start, Math.floor(s - base));
+  Atomics.store(ctrl, Ctrl.Current, i);
+  return s;
+}
+
+function finished(report: TaskReport, always: boolean): void {
+  Atomics.store(ctrl, Ctrl.Current, -1);
+  out.push(report);
+  if (always || report.e - lastFlush >= flushMs) flush(report.e);
+}
+
+interface Waiting {
+  i: number;
+  s: number;
+  value: PromiseLike<unknown>;
 }
 
 /**
- * Runs the queued tasks one at a time. Synchronous functions run back to
- * back in one tight loop, without returning to the event loop.
+ * Runs the queued function tasks back to back in one synchronous loop, until
+ * the queue is empty or a task returns a promise. Calling a function in a
+ * tight loop, rather than once per turn of the event loop, keeps V8 from
+ * settling on slower code for it.
  */
-async function drain(): Promise<void> {
-  draining = true;
-  const command = program!.kind === "command";
-  try {
-    while (queue.length > 0) {
-      const batch = queue[0]!;
-      if (batch.pos >= batch.keys.length) {
-        queue.shift();
+function runSync(): Waiting | undefined {
+  const call = fn!;
+  while (queue.length > 0) {
+    const batch = queue[0]!;
+    if (batch.pos >= batch.keys.length) {
+      queue.shift();
+      continue;
+    }
+    const pos = batch.pos++;
+    const i = batch.first + pos;
+    if (Atomics.compareExchange(ctrl, Ctrl.Next, i, i + 1) !== i) continue;
+    const s = started(i);
+    let report: TaskReport;
+    try {
+      const value = call(batch.keys[pos], [...fnArgs, batch.args[pos]], controller.signal);
+      if (Array.isArray(value) && value.length === 2 && typeof value[0] === "boolean") {
+        const e = now();
+        Atomics.store(ctrl, Ctrl.Current, -1);
+        pairIndex.push(i);
+        pairTimes.push(s, e);
+        pairSuccess.push(value[0] ? 1 : 0);
+        pairAnswers.push(value[1]);
+        if (e - lastFlush >= flushMs) flush(e);
         continue;
       }
-      const pos = batch.pos++;
-      const i = batch.first + pos;
-      // Claim the task; the main thread may have taken it back.
-      if (Atomics.compareExchange(ctrl, Ctrl.Next, i, i + 1) !== i) continue;
-      const s = now();
-      Atomics.store(ctrl, Ctrl.Start, Math.floor(s - base));
-      Atomics.store(ctrl, Ctrl.Current, i);
-      let report: TaskReport;
-      if (command) {
-        report = await runOne(i, batch.keys[pos], batch.args[pos], s);
-      } else {
-        // Inline the synchronous path: no promise per task.
-        try {
-          const value = fn!(batch.keys[pos], [...fnArgs, batch.args[pos]], controller.signal);
-          report = isThenable(value)
-            ? { i, s, e: 0, value: await settle(value) }
-            : { i, s, e: 0, value };
-        } catch (error) {
-          report = { i, s, e: 0, error: shape(error) };
-        }
-        report.e = now();
+      if (isThenable(value)) return { i, s, value };
+      report = { i, s, e: now(), value };
+    } catch (error) {
+      report = { i, s, e: now(), error: shape(error) };
+    }
+    finished(report, false);
+  }
+  return undefined;
+}
+
+/** Runs the queued tasks one at a time, in order. */
+async function drain(): Promise<void> {
+  draining = true;
+  try {
+    if (program!.kind === "command") {
+      for (let i = claim(); i >= 0; i = claim()) {
+        const batch = queue[0]!;
+        finished(await runOne(i, batch.args[i - batch.first], started(i)), true);
       }
-      Atomics.store(ctrl, Ctrl.Current, -1);
-      out.push(report);
-      if (command || report.e - lastFlush >= flushMs) flush(report.e);
+      return;
+    }
+    for (let waiting = runSync(); waiting; waiting = runSync()) {
+      const { i, s } = waiting;
+      let report: TaskReport;
+      try {
+        report = { i, s, e: 0, value: await settle(waiting.value) };
+      } catch (error) {
+        report = { i, s, e: 0, error: shape(error) };
+      }
+      report.e = now();
+      finished(report, false);
     }
   } finally {
     draining = false;

@@ -123,6 +123,19 @@ export interface ReadyMessage {
 export interface ResultsMessage {
   type: "results";
   reports: TaskReport[];
+  /** Functions that returned a `[success, answer]` pair, in columns (cheaper to copy). */
+  pairs?: PairColumns;
+}
+
+/** Finished function tasks that returned `[success, answer]`: task `k` is column `k`. */
+export interface PairColumns {
+  /** Task indices. */
+  index: Int32Array;
+  /** Start and end of each task, epoch ms: `times[2k]`, `times[2k + 1]`. */
+  times: Float64Array;
+  /** 1 for success, 0 for failure. */
+  success: Uint8Array;
+  answers: unknown[];
 }
 
 /** Worker to main: a command was spawned in its own process group. */

@@ -11,27 +11,35 @@ import {
   Ctrl,
   type ErrorShape,
   type FromWorker,
+  type PairColumns,
   type TaskReport,
   type ToWorker,
   type WorkerProgram,
 } from "./_worker_types.ts";
 import { internalsOf, ProcRun, recordCancel, recordError } from "./proc_run.ts";
 import { recordOutcome, recordReturn, recordTimeout } from "./proc_run_async.ts";
-import type { ProcResult } from "./result.ts";
+import { type ProcResult, resultTimes } from "./result.ts";
 import type { Pargs, ProcRunOptions, Tasks } from "./types.ts";
 import { isWorkerFunction } from "./worker_function.ts";
 
 const OWNER = "ProcRunWorkers";
 /** Most tasks sent to one worker and not yet reported. */
-const MAX_IN_FLIGHT = 4096;
+const MAX_IN_FLIGHT = 1024;
 /** Milliseconds of work to keep queued in each worker. */
-const TARGET_QUEUE_MS = 50;
+const TARGET_QUEUE_MS = 100;
+/** Fewest tasks sent to a worker that still has work. */
+const MIN_BATCH = 256;
 /** Below this many ms of queued work, a worker gets whatever tasks are waiting. */
 const LOW_QUEUE_MS = 5;
 /** Work (ms) that an idle worker takes back from a busy one. */
 const STEAL_MS = 5;
-/** A worker sends its reports at least this often (ms) while it works. */
-const FLUSH_MS = 1;
+/**
+ * A worker sends its reports at least this often (ms) while it works. With a
+ * timeout, reports go out more often: when a worker is terminated at a
+ * timeout, the tasks it finished but had not reported yet run again.
+ */
+const FLUSH_MS = 10;
+const FLUSH_MS_WITH_TIMEOUT = 1;
 
 /** Options of {@linkcode ProcRunWorkers}: those of every engine, plus `permissions`. */
 export interface ProcRunWorkersOptions extends ProcRunOptions {
@@ -386,7 +394,10 @@ export class ProcRunWorkers extends ProcRun {
       }
       const want = depth - best.jobs.size;
       const available = this.#pending.length - this.#head;
-      if (available < want && best.jobs.size * (this.#avgMs ?? 0) > LOW_QUEUE_MS) {
+      if (
+        best.jobs.size > 0 && available < Math.min(want, MIN_BATCH) ||
+        available < want && best.jobs.size * (this.#avgMs ?? 0) > LOW_QUEUE_MS
+      ) {
         // That worker still has work: wait for a fuller batch.
         break;
       }
@@ -481,7 +492,7 @@ export class ProcRunWorkers extends ProcRun {
       program: this.#program,
       ctrl: sab,
       base: this.#base,
-      flushMs: FLUSH_MS,
+      flushMs: internalsOf(this).options.timeoutMs > 0 ? FLUSH_MS_WITH_TIMEOUT : FLUSH_MS,
     });
     this.#slots.push(slot);
     return slot;
@@ -491,6 +502,7 @@ export class ProcRunWorkers extends ProcRun {
     if (slot.dead) return;
     switch (message.type) {
       case "results":
+        if (message.pairs) this.#reportPairs(slot, message.pairs);
         this.#report(slot, message.reports);
         this.#arm(slot);
         this.#dispatch();
@@ -520,8 +532,7 @@ export class ProcRunWorkers extends ProcRun {
       if (!job) continue;
       slot.jobs.delete(report.i);
       const result = job.result;
-      result.timeStart = new Date(report.s);
-      result.timeEnd = new Date(report.e);
+      resultTimes.set(result, report.s, report.e);
       result.timeRun = (report.e - report.s) / 1000;
       total += report.e - report.s;
       if (report.error !== undefined) recordError(result, errorFrom(report.error));
@@ -531,6 +542,29 @@ export class ProcRunWorkers extends ProcRun {
     }
     if (reports.length > 0) {
       const avg = Math.max(total / reports.length, 0.0001);
+      this.#avgMs = this.#avgMs === undefined ? avg : 0.7 * this.#avgMs + 0.3 * avg;
+    }
+  }
+
+  #reportPairs(slot: Slot, pairs: PairColumns): void {
+    const { index, times, success, answers } = pairs;
+    const n = index.length;
+    for (let k = 0; k < n; k++) {
+      const i = index[k]!;
+      const job = slot.jobs.get(i);
+      if (!job) continue;
+      slot.jobs.delete(i);
+      const result = job.result;
+      const s = times[2 * k]!;
+      const e = times[2 * k + 1]!;
+      resultTimes.set(result, s, e);
+      result.timeRun = (e - s) / 1000;
+      result.success = success[k] === 1;
+      result.answer = answers[k];
+      job.done();
+    }
+    if (n > 0) {
+      const avg = Math.max((times[2 * n - 1]! - times[0]!) / n, 0.0001);
       this.#avgMs = this.#avgMs === undefined ? avg : 0.7 * this.#avgMs + 0.3 * avg;
     }
   }
