@@ -556,38 +556,39 @@ Deno.test("ProcRunWorkers() with permissions but without --unstable-worker-optio
 // ------------------------------------------------ modules and examples
 
 Deno.test("ProcRunWorkers resolves its worker from import.meta.url: it runs when procrun is imported over HTTP", async () => {
-  const root = new URL("../", import.meta.url);
-  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
-    try {
-      const path = new URL(req.url).pathname;
-      const body = await Deno.readFile(new URL(`.${path}`, root));
-      return new Response(body, { headers: { "content-type": "application/typescript" } });
-    } catch {
-      return new Response("not found", { status: 404 });
-    }
-  });
+  // One child serves this repository over HTTP and imports procrun from it,
+  // as it would from JSR or any remote URL.
+  const root = new URL("../", import.meta.url).href;
+  const script = `
+const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
   try {
-    const base = `http://127.0.0.1:${server.addr.port}`;
-    const script = `
-import { ProcRunWorkers, workerFunction } from "${base}/mod.ts";
-const square = workerFunction("${base}/tests/fixtures/worker_tasks.ts", "square");
-const results = await new ProcRunWorkers([square], [[1, 3], [2, 4]]).runAll();
-console.log(JSON.stringify(results.map((r) => r.answer)));
-`;
-    const { status, out, err } = await deno([
-      "eval",
-      "--ext=ts",
-      `--allow-import=127.0.0.1:${server.addr.port}`,
-      "--config",
-      new URL("../deno.json", import.meta.url).pathname,
-      "--reload",
-      script,
-    ], 60_000);
-    assertEquals(status.code, 0, err);
-    assertEquals(JSON.parse(out), [9, 16]);
-  } finally {
-    await server.shutdown();
+    const body = await Deno.readFile(new URL("." + new URL(req.url).pathname, ${
+    JSON.stringify(root)
+  }));
+    return new Response(body, { headers: { "content-type": "application/typescript" } });
+  } catch {
+    return new Response("not found", { status: 404 });
   }
+});
+const base = "http://127.0.0.1:" + server.addr.port;
+const { ProcRunWorkers, workerFunction } = await import(base + "/mod.ts");
+const square = workerFunction(base + "/tests/fixtures/worker_tasks.ts", "square");
+const results = await new ProcRunWorkers([square], [[1, 3], [2, 4]]).runAll();
+console.log(JSON.stringify(results.map((r) => [r.answer, r.error])));
+await server.shutdown();
+`;
+  const { status, out, err } = await deno([
+    "eval",
+    "--ext=ts",
+    "--allow-net=127.0.0.1",
+    "--allow-read",
+    "--allow-import=127.0.0.1",
+    "--config",
+    new URL("../deno.json", import.meta.url).pathname,
+    script,
+  ], 60_000);
+  assertEquals(status.code, 0, err);
+  assertEquals(JSON.parse(out), [[9, null], [16, null]]);
 });
 
 Deno.test("examples/example_3_workers.ts runs the seed's function example on workers and exits by itself", async () => {
