@@ -965,6 +965,8 @@ if (flags.save) {
     md,
     `# Benchmark results\n\nThe latest full run of \`deno task bench\` (bench/compare.ts); see bench/README.md for how to read it.\n\n${table}\n`,
   );
+  // The repository's `deno fmt --check` covers Markdown: align the tables.
+  await new Deno.Command(deno, { args: ["fmt", "--quiet", md] }).output();
   console.error(`Table written to ${md}`);
 }
 if (results.some((w) => w.rows.some((r) => r.status === "failed"))) Deno.exitCode = 1;
