@@ -25,8 +25,13 @@ import { isWorkerFunction } from "./worker_function.ts";
 const OWNER = "ProcRunWorkers";
 /** Most tasks sent to one worker and not yet reported. */
 const MAX_IN_FLIGHT = 1024;
-/** Milliseconds of work to keep queued in each worker. */
-const TARGET_QUEUE_MS = 100;
+/**
+ * Milliseconds of work to keep queued in each worker. Long: a worker runs its
+ * queue in one synchronous loop, and on Deno 2.9.6 a function called in a long
+ * loop keeps fast code where one called once per event-loop turn may not.
+ * Work stealing keeps long queues from holding tasks up.
+ */
+const TARGET_QUEUE_MS = 10_000;
 /** Fewest tasks sent to a worker that still has work. */
 const MIN_BATCH = 256;
 /** Below this many ms of queued work, a worker gets whatever tasks are waiting. */
@@ -180,9 +185,10 @@ function checkPermissions(permissions: unknown): void {
  *   worker stuck in a synchronous loop keeps running after `terminate()`:
  *   the run still returns on time, but that thread keeps a core busy and the
  *   process does not exit by itself; end such a script with `Deno.exit()`.
- * - Small tasks are sent in batches sized from how long tasks take, and a
- *   worker that runs out of work takes back the tasks another worker has not
- *   started.
+ * - Tasks are sent in batches (up to 1024 per worker once the first results
+ *   show how long tasks take), which a worker runs back to back in one tight
+ *   loop; a worker that runs out of work takes back the tasks another worker
+ *   has not started.
  *
  * @example Functions on every core
  * ```ts ignore
