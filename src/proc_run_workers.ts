@@ -400,11 +400,14 @@ export class ProcRunWorkers extends ProcRun {
       }
       const want = depth - best.jobs.size;
       const available = this.#pending.length - this.#head;
+      const few = available < Math.min(want, MIN_BATCH);
       if (
-        best.jobs.size > 0 && available < Math.min(want, MIN_BATCH) ||
+        few && this.#slots.some((slot) => slot.jobs.size >= MIN_BATCH) ||
+        few && best.jobs.size > 0 ||
         available < want && best.jobs.size * (this.#avgMs ?? 0) > LOW_QUEUE_MS
       ) {
-        // That worker still has work: wait for a fuller batch.
+        // A worker still has work: wait for a fuller batch rather than send
+        // a few tasks back and forth (more tasks come with its results).
         break;
       }
       // With few tasks left, share them between the workers.
