@@ -228,6 +228,7 @@ export class ProcRunWorkers extends ProcRun {
   #abortTimers = new Set<ReturnType<typeof setTimeout>>();
   #abandoned = 0;
   #stealTimer: ReturnType<typeof setTimeout> | undefined;
+  #stealing = false;
 
   /**
    * Validates the arguments; nothing runs until {@linkcode ProcRun.runAll}.
@@ -417,7 +418,7 @@ export class ProcRunWorkers extends ProcRun {
     if (this.#head === this.#pending.length) {
       this.#pending = [];
       this.#head = 0;
-      this.#steal();
+      if (!this.#stealing) this.#steal();
     } else if (this.#head > 4096 && this.#head * 2 > this.#pending.length) {
       this.#pending = this.#pending.slice(this.#head);
       this.#head = 0;
@@ -751,6 +752,12 @@ export class ProcRunWorkers extends ProcRun {
     for (const slot of this.#slots) {
       const unstarted = slot.sent - Atomics.load(slot.ctrl, Ctrl.Next);
       if (unstarted <= 0) continue;
+      if (slot.jobs.size <= unstarted) {
+        // A worker holding only unstarted tasks is about to start them: taking
+        // them back could hand them to this same idle slot. Look again soon.
+        recheck = Math.min(recheck, STEAL_MS);
+        continue;
+      }
       const current = Atomics.load(slot.ctrl, Ctrl.Current);
       const ran = current >= 0 ? now - Atomics.load(slot.ctrl, Ctrl.Start) : 0;
       if (unstarted * avg >= STEAL_MS || ran >= STEAL_MS) {
@@ -772,7 +779,14 @@ export class ProcRunWorkers extends ProcRun {
     if (taken.length === 0) return;
     this.#pending = taken;
     this.#head = 0;
-    this.#dispatch();
+    // One steal per call: the dispatch below must not steal again, or two
+    // slots could pass the same tasks back and forth without end.
+    this.#stealing = true;
+    try {
+      this.#dispatch();
+    } finally {
+      this.#stealing = false;
+    }
   }
 
   /** Atomically takes back the tasks `slot` has not started. */
