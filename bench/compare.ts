@@ -322,6 +322,20 @@ function spawnWorkload(id: string, tasks: number, parallel: number, cli: boolean
         },
       },
       {
+        id: "deno_pool_setsid",
+        label: "hand-written Deno.Command pool with process groups (through setsid, as procrun)",
+        command: skipOr(tools.setsid ?? { skip: "setsid is not installed" }, (setsid) => ({
+          argv: denoRun(
+            "bench/peers/deno_command_pool.ts",
+            tasks,
+            parallel,
+            setsid,
+            "--",
+            "/bin/true",
+          ),
+        })),
+      },
+      {
         id: "pyconcurrent_asyncio",
         label: "pyconcurrent asyncio",
         command: { skip: NOT_MEASURED },
@@ -801,6 +815,13 @@ function targets(results: WorkloadResult[]): Target[] {
       "procrun_async",
       "deno_pool_groups",
       1.0,
+    );
+    ratio(
+      `${w}: ProcRunAsync / hand-written pool through setsid (the same job, the same spawn)`,
+      w,
+      "procrun_async",
+      "deno_pool_setsid",
+      0.95,
     );
   }
   if (results.some((r) => r.id === "functions")) {
