@@ -77,6 +77,8 @@ interface Jobs {
 function reader(tasks: Tasks): {
   next: () => unknown | Promise<unknown>;
   close: () => Promise<void>;
+  /** Whether `next()` returns a promise (an async iterable). */
+  lazy: boolean;
 } {
   let finished = false;
   if (Symbol.asyncIterator in tasks) {
@@ -90,6 +92,7 @@ function reader(tasks: Tasks): {
       close: async () => {
         if (!finished) await iterator.return?.();
       },
+      lazy: true,
     };
   }
   const iterator = (tasks as Iterable<unknown>)[Symbol.iterator]();
@@ -103,6 +106,7 @@ function reader(tasks: Tasks): {
       if (!finished) iterator.return?.();
       return Promise.resolve();
     },
+    lazy: false,
   };
 }
 
@@ -343,13 +347,19 @@ export abstract class ProcRun {
     };
     using _guard = handleSignals ? guardSignals(controller) : undefined;
 
-    const { next, close } = reader(this.#tasks);
+    const { next, close, lazy } = reader(this.#tasks);
     const t0 = performance.now();
     this.timeStart = new Date();
     try {
       await this.setup();
       let index = 0;
-      for (let task = await next(); task !== DONE; task = await next()) {
+      // No await per task for a sync iterable: a microtask each is 10% of a
+      // run of trivial functions.
+      for (
+        let task = lazy ? await next() : next();
+        task !== DONE;
+        task = lazy ? await next() : next()
+      ) {
         const wait = pause?.();
         if (wait) await wait;
         const checked = checkTask(this.#owner, task, index++, seen) as Task;
