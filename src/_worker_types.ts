@@ -12,6 +12,8 @@
  * @module
  */
 
+import type { CommandOutcome } from "./_process.ts";
+
 /** Slots of the control block, an `Int32Array` over a `SharedArrayBuffer`. */
 export const Ctrl = {
   /** The index of the next task to start; the claim word. */
@@ -84,15 +86,8 @@ export interface ErrorShape {
   message: string;
 }
 
-/** The command's outcome, as `runCommand` reported it, minus its Error object. */
-export interface OutcomeShape {
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  stdoutTruncated: boolean;
-  stderrTruncated: boolean;
-  timedOut: boolean;
+/** The command's outcome, as `runCommand` reported it, in a form that crosses threads. */
+export interface OutcomeShape extends Omit<CommandOutcome, "cancelled" | "spawnError"> {
   /** The abort reason's message when cancelled, else null. */
   cancelled: string | null;
   spawnError: ErrorShape | null;

@@ -1,7 +1,7 @@
 /**
  * The task functions of the ProcRunWorkers workloads, named with
- * workerFunction() by workers_cpu.ts, workers_functions.ts and
- * workers_memory.ts, and used as they are by the hand-written pool.
+ * workerFunction() by workers_cpu.ts and workers_functions.ts (which also
+ * serves the memory workload), and used as they are by the hand-written pool.
  *
  * @module
  */
