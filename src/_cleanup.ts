@@ -40,6 +40,8 @@ export function untrackGroup(pgid: number): void {
 const guards = new Set<AbortController>();
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM"];
 let received: Deno.Signal | undefined;
+/** How long to wait for the raised-again signal to end the process. */
+const REDELIVERY_WAIT_MS = 2000;
 
 function onSignal(signal: Deno.Signal): void {
   if (received) {
@@ -81,7 +83,7 @@ function removeListeners(): void {
  * it once the run has settled: when the last guard goes after a signal, the
  * remaining process groups are killed and the signal is raised again with no
  * listener left, so the process ends as the signal would have ended it,
- * before the run's promise resolves.
+ * before the run's promise resolves (this thread waits up to 2 s for it).
  */
 export function guardSignals(controller: AbortController): Disposable {
   if (guards.size === 0) addListeners();
@@ -96,6 +98,12 @@ export function guardSignals(controller: AbortController): Disposable {
         received = undefined;
         for (const pgid of liveGroups) killGroup(pgid, "SIGKILL");
         Deno.kill(Deno.pid, signal);
+        // Deno applies the default action from its signal thread, a moment
+        // later: hold this thread until then, so that no code after the run
+        // (its promise, the rest of the script) runs in a process that is
+        // ending. If a listener of the program's own takes the signal
+        // instead, go on after this wait.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, REDELIVERY_WAIT_MS);
       }
     },
   };
