@@ -54,6 +54,12 @@ export interface RunInternals {
    * raise it, and then sets each result's `timeStart` itself.
    */
   slots: number;
+  /**
+   * Set by an engine that completes tasks in batches: called instead of
+   * `execute`, with a callback for the end of the task, which saves a promise
+   * and an `await` per task.
+   */
+  enqueue?: (result: ProcResult, signal: AbortSignal, done: () => void) => void;
 }
 
 /** Gives an engine its runner's validated options and program. */
@@ -393,43 +399,75 @@ export abstract class ProcRun {
     return this.results;
   }
 
-  /** Runs one task, delivers its result, then gives back its permit. Never rejects. */
-  async #runOne(
+  /**
+   * Runs one task; `#finish` delivers its result and gives back its permit.
+   * Never throws.
+   */
+  #runOne(
     result: ProcResult,
     signal: AbortSignal,
     deliver: (result: ProcResult) => void,
     permit: Permit,
     jobs: Jobs,
-  ): Promise<void> {
+  ): void {
+    if (signal.aborted) {
+      recordCancel(result, signal.reason, false);
+      this.#finish(result, -1, deliver, permit, jobs);
+      return;
+    }
+    if (this.#internals.options.verbose) console.error(`procrun: start ${String(result.key)}`);
+    const t0 = performance.now();
+    resultTimes.set(result, Date.now(), null);
+    const finish = () => this.#finish(result, t0, deliver, permit, jobs);
+    let pending;
     try {
-      if (signal.aborted) {
-        recordCancel(result, signal.reason, false);
-        deliver(result);
+      const enqueue = this.#internals.enqueue;
+      if (enqueue) {
+        enqueue(result, signal, finish);
         return;
       }
-      const verbose = this.#internals.options.verbose;
-      if (verbose) console.error(`procrun: start ${String(result.key)}`);
-      const t0 = performance.now();
-      resultTimes.set(result, Date.now(), null);
-      try {
-        const pending = this.execute(result, signal);
-        if (pending) await pending;
-      } catch (error) {
-        recordError(result, error);
-      }
-      // An engine that set the times itself, or cleared timeStart for a task
-      // that never started, is left alone.
-      const start = resultTimes.start(result);
-      if (resultTimes.end(result) === null && start !== null) {
-        resultTimes.set(result, start, Date.now());
-        result.timeRun = (performance.now() - t0) / 1000;
-      }
-      if (verbose) {
-        console.error(
-          `procrun: end ${String(result.key)} ${
-            result.success ? "ok" : `failed (${result.exception ?? result.returncode})`
-          } ${result.timeRun.toFixed(3)} s`,
-        );
+      pending = this.execute(result, signal);
+    } catch (error) {
+      recordError(result, error);
+    }
+    if (!pending) {
+      finish();
+      return;
+    }
+    pending.then(finish, (error) => {
+      recordError(result, error);
+      finish();
+    });
+  }
+
+  /**
+   * Completes the clock of a task that ran for `t0` on (unless its engine set
+   * the times, or it never started: `t0` -1), delivers its result and gives
+   * back its permit. Never throws.
+   */
+  #finish(
+    result: ProcResult,
+    t0: number,
+    deliver: (result: ProcResult) => void,
+    permit: Permit,
+    jobs: Jobs,
+  ): void {
+    try {
+      if (t0 >= 0) {
+        // An engine that set the times itself, or cleared timeStart for a
+        // task that never started, is left alone.
+        const start = resultTimes.start(result);
+        if (resultTimes.end(result) === null && start !== null) {
+          resultTimes.set(result, start, Date.now());
+          result.timeRun = (performance.now() - t0) / 1000;
+        }
+        if (this.#internals.options.verbose) {
+          console.error(
+            `procrun: end ${String(result.key)} ${
+              result.success ? "ok" : `failed (${result.exception ?? result.returncode})`
+            } ${result.timeRun.toFixed(3)} s`,
+          );
+        }
       }
       deliver(result);
     } catch (error) {

@@ -251,6 +251,7 @@ export class ProcRunWorkers extends ProcRun {
     const resolved = internals.options;
     if (resolved.numWorkers === Infinity) resolved.numWorkers = cores;
     internals.slots = resolved.numWorkers * MAX_IN_FLIGHT * 2;
+    internals.enqueue = (result, signal, done) => this.#enqueue(result, signal, done);
     const program = internals.program;
     if (program.kind === "function") {
       if (!isWorkerFunction(program.fn)) {
@@ -343,31 +344,34 @@ export class ProcRunWorkers extends ProcRun {
    * @param signal Aborted when the run is cancelled.
    */
   protected override execute(result: ProcResult, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((done) => this.#enqueue(result, signal, done));
+  }
+
+  /** Queues one task; `done` is called once its result is filled in. */
+  #enqueue(result: ProcResult, signal: AbortSignal, done: () => void): void {
     if (this.#signal !== signal) this.#watch(signal);
-    return new Promise<void>((done) => {
-      const job = { result, done };
-      if (this.#cancelled) {
-        this.#cancel(job, signal.reason, false);
-        return;
-      }
-      if (this.#broken) {
-        recordError(result, this.#broken);
-        result.timeStart = null;
-        done();
-        return;
-      }
-      this.#pending.push(job);
-      // Start right away when a worker is starving; else batch what arrives
-      // in this turn of the event loop.
-      if (this.#pending.length - this.#head === 1 && this.#starving()) this.#dispatch();
-      else if (!this.#scheduled) {
-        this.#scheduled = true;
-        setTimeout(() => {
-          this.#scheduled = false;
-          this.#dispatch();
-        }, 0);
-      }
-    });
+    const job = { result, done };
+    if (this.#cancelled) {
+      this.#cancel(job, signal.reason, false);
+      return;
+    }
+    if (this.#broken) {
+      recordError(result, this.#broken);
+      result.timeStart = null;
+      done();
+      return;
+    }
+    this.#pending.push(job);
+    // Start right away when a worker is starving; else batch what arrives
+    // in this turn of the event loop.
+    if (this.#pending.length - this.#head === 1 && this.#starving()) this.#dispatch();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setTimeout(() => {
+        this.#scheduled = false;
+        this.#dispatch();
+      }, 0);
+    }
   }
 
   #watch(signal: AbortSignal): void {
