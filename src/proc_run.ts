@@ -418,26 +418,29 @@ export abstract class ProcRun {
     if (this.#internals.options.verbose) console.error(`procrun: start ${String(result.key)}`);
     const t0 = performance.now();
     resultTimes.set(result, Date.now(), null);
-    const finish = () => this.#finish(result, t0, deliver, permit, jobs);
     let pending;
     try {
       const enqueue = this.#internals.enqueue;
       if (enqueue) {
-        enqueue(result, signal, finish);
+        enqueue(result, signal, () => this.#finish(result, t0, deliver, permit, jobs));
         return;
       }
       pending = this.execute(result, signal);
     } catch (error) {
       recordError(result, error);
     }
+    // No closure on the synchronous path: it is most tasks of a fast run.
     if (!pending) {
-      finish();
+      this.#finish(result, t0, deliver, permit, jobs);
       return;
     }
-    pending.then(finish, (error) => {
-      recordError(result, error);
-      finish();
-    });
+    pending.then(
+      () => this.#finish(result, t0, deliver, permit, jobs),
+      (error) => {
+        recordError(result, error);
+        this.#finish(result, t0, deliver, permit, jobs);
+      },
+    );
   }
 
   /**
