@@ -330,7 +330,7 @@ export class ProcRunWorkers extends ProcRun {
 
   /** Ends every worker, so that the process can exit. */
   protected override teardown(): Promise<void> {
-    clearTimeout(this.#stealTimer);
+    if (this.#stealTimer !== undefined) clearTimeout(this.#stealTimer);
     for (const timer of this.#abortTimers) clearTimeout(timer);
     this.#abortTimers.clear();
     for (const slot of [...this.#slots]) this.#cancelAll(this.#retire(slot), true);
@@ -620,7 +620,7 @@ export class ProcRunWorkers extends ProcRun {
     const { timeoutMs } = internalsOf(this).options;
     if (timeoutMs === 0 || this.#program.kind !== "function" || slot.dead) return;
     if (slot.jobs.size === 0) {
-      clearTimeout(slot.timer);
+      if (slot.timer !== undefined) clearTimeout(slot.timer);
       slot.timer = undefined;
       return;
     }
@@ -707,7 +707,7 @@ export class ProcRunWorkers extends ProcRun {
   #retire(slot: Slot): Job[] {
     if (slot.dead) return [];
     slot.dead = true;
-    clearTimeout(slot.timer);
+    if (slot.timer !== undefined) clearTimeout(slot.timer);
     slot.worker.terminate();
     // Stop it from starting anything else, in case its thread still runs.
     Atomics.store(slot.ctrl, Ctrl.Next, 0x7fffffff);
@@ -745,7 +745,9 @@ export class ProcRunWorkers extends ProcRun {
    * task in front of them has run for a while (the average was wrong).
    */
   #steal(): void {
-    clearTimeout(this.#stealTimer);
+    // No clearTimeout() for a timer never armed: the first call loads Deno's
+    // Node timers (5-10 ms), which held up the start of the second worker.
+    if (this.#stealTimer !== undefined) clearTimeout(this.#stealTimer);
     this.#stealTimer = undefined;
     if (this.#cancelled || !this.#slots.some((slot) => slot.jobs.size === 0)) return;
     const avg = this.#avgMs ?? 0;
