@@ -418,13 +418,25 @@ export abstract class ProcRun {
     if (this.#internals.options.verbose) console.error(`procrun: start ${String(result.key)}`);
     const t0 = performance.now();
     resultTimes.set(result, Date.now(), null);
+    const enqueue = this.#internals.enqueue;
+    if (enqueue) {
+      // Ends the task once, however often the engine calls it.
+      let ended = false;
+      const done = () => {
+        if (ended) return;
+        ended = true;
+        this.#finish(result, t0, deliver, permit, jobs);
+      };
+      try {
+        enqueue(result, signal, done);
+      } catch (error) {
+        if (!ended) recordError(result, error);
+        done();
+      }
+      return;
+    }
     let pending;
     try {
-      const enqueue = this.#internals.enqueue;
-      if (enqueue) {
-        enqueue(result, signal, () => this.#finish(result, t0, deliver, permit, jobs));
-        return;
-      }
       pending = this.execute(result, signal);
     } catch (error) {
       recordError(result, error);
