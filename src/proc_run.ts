@@ -446,7 +446,8 @@ export abstract class ProcRun {
       this.#finish(result, t0, deliver, permit, jobs);
       return;
     }
-    pending.then(
+    // Promise.resolve: a thenable whose then() throws still ends the task.
+    Promise.resolve(pending).then(
       () => this.#finish(result, t0, deliver, permit, jobs),
       (error) => {
         recordError(result, error);
