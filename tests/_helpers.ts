@@ -1,5 +1,6 @@
 /**
- * Test helpers: process-tree inspection and polling handshakes.
+ * Test helpers: process-tree inspection, polling handshakes, and Deno
+ * scripts run in a child process.
  *
  * @module
  */
@@ -63,4 +64,25 @@ export async function readUntil(
     text += decoder.decode(value, { stream: true });
   }
   return text;
+}
+
+/**
+ * Runs Deno with `args` in a child process (killed after `timeoutMs`);
+ * returns its status and output.
+ */
+export async function deno(args: string[], timeoutMs = 20_000) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const [status, out, err] = await Promise.all([
+    child.status,
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+  ]);
+  clearTimeout(timer);
+  return { status, out, err };
 }

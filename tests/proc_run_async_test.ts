@@ -11,7 +11,7 @@ import { delay } from "@std/async/delay";
 import { ProcRunAsync } from "../src/proc_run_async.ts";
 import type { ProcResult } from "../src/result.ts";
 import type { Task, TaskReturn } from "../src/types.ts";
-import { groupMembers, waitFor } from "./_helpers.ts";
+import { deno, groupMembers, waitFor } from "./_helpers.ts";
 
 const SH = "/bin/sh";
 
@@ -453,22 +453,19 @@ console.log(JSON.stringify({
   stderrTruncated: r.stderrTruncated,
 }));
 `;
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "eval",
-      "--ext=ts",
-      "--no-lock",
-      "--config",
-      new URL("../deno.json", import.meta.url).pathname,
-      "--allow-run",
-      "--allow-read",
-      "--allow-env",
-      script,
-    ],
-    stderr: "inherit",
-  }).output();
-  assertEquals(output.code, 0);
-  const report = JSON.parse(new TextDecoder().decode(output.stdout));
+  const { status, out, err } = await deno([
+    "eval",
+    "--ext=ts",
+    "--no-lock",
+    "--config",
+    new URL("../deno.json", import.meta.url).pathname,
+    "--allow-run",
+    "--allow-read",
+    "--allow-env",
+    script,
+  ], 60_000);
+  assertEquals(status.code, 0, err);
+  const report = JSON.parse(out);
   assertEquals(report.success, true);
   assertEquals(report.stdout, 1024 * 1024);
   assertEquals(report.stdoutTruncated, true);

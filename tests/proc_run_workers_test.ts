@@ -12,7 +12,7 @@ import { ProcRunWorkers } from "../src/proc_run_workers.ts";
 import type { ProcResult } from "../src/result.ts";
 import type { Task } from "../src/types.ts";
 import { workerFunction } from "../src/worker_function.ts";
-import { groupMembers, readUntil, waitFor } from "./_helpers.ts";
+import { deno, groupMembers, readUntil, waitFor } from "./_helpers.ts";
 
 const TASKS = new URL("./fixtures/worker_tasks.ts", import.meta.url);
 const fn = (name: string) => workerFunction(TASKS, name);
@@ -22,24 +22,6 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
   const value = await work();
   return [value, (performance.now() - t0) / 1000];
-}
-
-/** Runs a Deno script in a child process; returns its status and output. */
-async function deno(args: string[], timeoutMs = 20_000) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  const [status, out, err] = await Promise.all([
-    child.status,
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-  ]);
-  clearTimeout(timer);
-  return { status, out, err };
 }
 
 // ------------------------------------------------ ported from pyconcurrent's tests/test_mp.py
