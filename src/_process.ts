@@ -8,6 +8,7 @@
  */
 import { killGroup, trackGroup, untrackGroup } from "./_cleanup.ts";
 import { spawnGrouped } from "./_spawn.ts";
+import { clearArmed } from "./_timers.ts";
 
 /** What to run and how. */
 export interface CommandSpec {
@@ -173,9 +174,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
       spawnError: null,
     };
   } finally {
-    // Only when armed: the first clearTimeout() call loads Deno's Node timers
-    // (5 to 10 ms), which a command without a timeout should not pay.
-    if (deadline !== undefined) clearTimeout(deadline);
+    clearArmed(deadline);
     spec.signal?.removeEventListener("abort", onAbort);
     // Once stopping, the grace timer still runs: it kills whatever in the group
     // ignored SIGTERM and let go of the pipes, then forgets the group.

@@ -6,6 +6,7 @@
  */
 import { commandArgs } from "./_command_args.ts";
 import { type CommandOutcome, runCommand } from "./_process.ts";
+import { clearArmed } from "./_timers.ts";
 import { internalsOf, ProcRun, recordCancel, recordError } from "./proc_run.ts";
 import type { ProcResult } from "./result.ts";
 import type { Pargs, ProcRunOptions, TaskFunction, Tasks } from "./types.ts";
@@ -217,7 +218,7 @@ async function settle(
       recordError(result, error);
     }
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    clearArmed(timer);
     if (onAbort) taskSignal.removeEventListener("abort", onAbort);
   }
 }

@@ -7,6 +7,7 @@
 import { killGroup, trackGroup, untrackGroup } from "./_cleanup.ts";
 import { invalid } from "./_options.ts";
 import type { CommandOutcome } from "./_process.ts";
+import { clearArmed } from "./_timers.ts";
 import {
   Ctrl,
   type ErrorShape,
@@ -330,7 +331,7 @@ export class ProcRunWorkers extends ProcRun {
 
   /** Ends every worker, so that the process can exit. */
   protected override teardown(): Promise<void> {
-    if (this.#stealTimer !== undefined) clearTimeout(this.#stealTimer);
+    clearArmed(this.#stealTimer);
     for (const timer of this.#abortTimers) clearTimeout(timer);
     this.#abortTimers.clear();
     for (const slot of [...this.#slots]) this.#cancelAll(this.#retire(slot), true);
@@ -620,13 +621,13 @@ export class ProcRunWorkers extends ProcRun {
     const { timeoutMs } = internalsOf(this).options;
     if (timeoutMs === 0 || this.#program.kind !== "function" || slot.dead) return;
     if (slot.jobs.size === 0) {
-      if (slot.timer !== undefined) clearTimeout(slot.timer);
+      clearArmed(slot.timer);
       slot.timer = undefined;
       return;
     }
     if (slot.timer !== undefined && at === undefined) return;
     const wait = Math.max(0, (at ?? this.#now() + timeoutMs) - this.#now());
-    clearTimeout(slot.timer);
+    clearArmed(slot.timer);
     slot.timer = setTimeout(() => {
       slot.timer = undefined;
       this.#check(slot);
@@ -707,7 +708,7 @@ export class ProcRunWorkers extends ProcRun {
   #retire(slot: Slot): Job[] {
     if (slot.dead) return [];
     slot.dead = true;
-    if (slot.timer !== undefined) clearTimeout(slot.timer);
+    clearArmed(slot.timer);
     slot.worker.terminate();
     // Stop it from starting anything else, in case its thread still runs.
     Atomics.store(slot.ctrl, Ctrl.Next, 0x7fffffff);
@@ -745,9 +746,7 @@ export class ProcRunWorkers extends ProcRun {
    * task in front of them has run for a while (the average was wrong).
    */
   #steal(): void {
-    // No clearTimeout() for a timer never armed: the first call loads Deno's
-    // Node timers (5-10 ms), which held up the start of the second worker.
-    if (this.#stealTimer !== undefined) clearTimeout(this.#stealTimer);
+    clearArmed(this.#stealTimer);
     this.#stealTimer = undefined;
     if (this.#cancelled || !this.#slots.some((slot) => slot.jobs.size === 0)) return;
     const avg = this.#avgMs ?? 0;
