@@ -525,12 +525,13 @@ async function workloads(): Promise<Workload[]> {
     const w2 = await workerScript("workers_cpu.ts", cpuTasks, 2);
     const w1 = await workerScript("workers_cpu.ts", cpuTasks, 1);
     const w0 = await workerScript("workers_cpu.ts", cpuTasks, 0);
+    const split = await workerScript("workers_cpu.ts", cpuTasks, 2, 1_000_000, "split");
     list.splice(3, 0, {
       id: "cpu",
-      title: `${cpuTasks} CPU tasks of ~2 ms, 2 workers, vs the 2-core limit (single loop / 2)`,
+      title: `${cpuTasks} CPU tasks of ~1.3 ms, 2 workers, vs the 2-core limit (single loop / 2)`,
       tasks: cpuTasks,
       kind: "rate",
-      runs: Math.min(RUNS, 3),
+      runs: RUNS,
       variants: [
         {
           id: "procrun_workers",
@@ -547,6 +548,13 @@ async function workloads(): Promise<Workload[]> {
           workers: 1,
         },
         { id: "single", label: "one plain loop on the main thread (Deno)", command: w0 },
+        {
+          id: "split",
+          label: "hand-written split: 2 plain workers, one message each",
+          command: split,
+          single: "single",
+          workers: 2,
+        },
         {
           id: "procrun_workers_nomaglev",
           label: "procrun ProcRunWorkers, 2 workers, --no-maglev",
@@ -567,6 +575,13 @@ async function workloads(): Promise<Workload[]> {
           command: noMaglev(w0),
         },
         {
+          id: "split_nomaglev",
+          label: "hand-written split, --no-maglev",
+          command: noMaglev(split),
+          single: "single_nomaglev",
+          workers: 2,
+        },
+        {
           id: "procrun_workers_noinlining",
           label: "procrun ProcRunWorkers, 2 workers, --no-maglev-inlining",
           command: noInlining(w2),
@@ -584,6 +599,13 @@ async function workloads(): Promise<Workload[]> {
           id: "single_noinlining",
           label: "one plain loop (Deno), --no-maglev-inlining",
           command: noInlining(w0),
+        },
+        {
+          id: "split_noinlining",
+          label: "hand-written split, --no-maglev-inlining",
+          command: noInlining(split),
+          single: "single_noinlining",
+          workers: 2,
         },
         {
           id: "piscina",
@@ -825,6 +847,7 @@ function targets(results: WorkloadResult[]): Target[] {
     for (const [suffix, flagsNote] of Object.entries(notes)) {
       const two = row(results, "cpu", `procrun_workers${suffix}`);
       const one = row(results, "cpu", `procrun_workers_1${suffix}`);
+      const floor = row(results, "cpu", `split${suffix}`)?.vsLimit ?? null;
       const limit = two?.vsLimit ?? null;
       const speedup = one?.inner && two?.inner ? one.inner / two.inner : null;
       if (suffix === "") {
@@ -840,6 +863,11 @@ function targets(results: WorkloadResult[]): Target[] {
         value: limit,
         goal: "<= 1.10",
         met: limit === null ? null : limit <= 1.10,
+      });
+      out.push({
+        what: `cpu: hand-written split ÷ the 2-core limit${flagsNote}`,
+        value: floor,
+        goal: "none: what this machine allows any pool",
       });
       out.push({
         what: `cpu: 1 worker ÷ 2 workers${flagsNote}`,

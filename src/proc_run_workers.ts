@@ -33,8 +33,6 @@ const MAX_IN_FLIGHT = 1024;
  * Work stealing keeps long queues from holding tasks up.
  */
 const TARGET_QUEUE_MS = 10_000;
-/** Fewest tasks sent to a worker that still has work. */
-const MIN_BATCH = 256;
 /**
  * Below this many ms of queued work, a worker gets whatever tasks are
  * waiting. More than two report intervals (`FLUSH_MS`): the count the main
@@ -421,9 +419,13 @@ export class ProcRunWorkers extends ProcRun {
   #dispatch(): void {
     const { numWorkers } = internalsOf(this).options;
     const depth = this.#depth();
+    // One batch per worker per call: the tasks left are shared, not halved
+    // again and again for the same worker.
+    const served = new Set<Slot>();
     while (this.#head < this.#pending.length) {
       let best: Slot | undefined;
       for (const slot of this.#slots) {
+        if (served.has(slot)) continue;
         if (!best || slot.jobs.size < best.jobs.size) best = slot;
       }
       const available = this.#pending.length - this.#head;
@@ -436,19 +438,15 @@ export class ProcRunWorkers extends ProcRun {
       else if (full) break;
       else slot = best!;
       const want = depth - slot.jobs.size;
-      const few = available < Math.min(want, MIN_BATCH);
-      if (
-        few && this.#slots.some((slot) => slot.jobs.size >= MIN_BATCH) ||
-        few && slot.jobs.size > 0 ||
-        available < want && slot.jobs.size * (this.#avgMs ?? 0) > LOW_QUEUE_MS
-      ) {
-        // A worker still has work: wait for a fuller batch rather than send
-        // a few tasks back and forth (more tasks come with its results).
+      if (available < want && slot.jobs.size * (this.#avgMs ?? 0) > LOW_QUEUE_MS) {
+        // The worker has work for a while: wait for a fuller batch rather
+        // than send a few tasks at a time (more come as results free slots).
         break;
       }
       // With few tasks left, share them between the workers.
       const share = available < want * numWorkers ? Math.ceil(available / numWorkers) : want;
       this.#send(slot, Math.min(want, share));
+      served.add(slot);
     }
     if (this.#head === this.#pending.length) {
       this.#pending = [];

@@ -3,9 +3,13 @@
  * with the default 1,000,000), on WORKERS workers. WORKERS 0 runs the same
  * work in one plain loop on the main thread instead, calling the same task
  * function the same way (`cpu(key, [loops])`): the single-thread time, whose
- * half is the 2-core limit.
+ * half is the 2-core limit. With `split`, a hand-written split does the work
+ * instead of ProcRunWorkers: WORKERS plain workers, each sent its share of the
+ * tasks in one message, loop over them and answer once. No timeouts, no
+ * results per task, no balancing: what this machine allows, the floor for any
+ * pool.
  *
- * usage: deno run -A bench/workloads/workers_cpu.ts TASKS WORKERS [LOOPS]
+ * usage: deno run -A bench/workloads/workers_cpu.ts TASKS WORKERS [LOOPS] [split]
  * prints one JSON line: {"name","tasks","seconds","failed"}
  *
  * @module
@@ -14,14 +18,27 @@ import { ProcRunWorkers, workerFunction } from "../../mod.ts";
 import { cpu as cpuTask } from "./_cpu.ts";
 import { report } from "./_report.ts";
 
-const USAGE = "workers_cpu.ts TASKS WORKERS [LOOPS]";
+const USAGE = "workers_cpu.ts TASKS WORKERS [LOOPS] [split]";
 const [tasks, workers, loops] = [Deno.args[0], Deno.args[1], Deno.args[2] ?? "1000000"].map(
   Number,
 );
-if (![tasks, workers, loops].every((n) => Number.isInteger(n) && n! >= 0) || tasks! < 1) {
+const split = Deno.args[3] === "split";
+if (
+  ![tasks, workers, loops].every((n) => Number.isInteger(n) && n! >= 0) || tasks! < 1 ||
+  (Deno.args[3] !== undefined && !split) || (split && workers === 0)
+) {
   console.error(`usage: ${USAGE}`);
   Deno.exit(2);
 }
+
+const SPLIT_WORKER = `
+import { cpu } from ${JSON.stringify(new URL("./_cpu.ts", import.meta.url).href)};
+self.onmessage = (e) => {
+  const [from, to, loops] = e.data;
+  let failed = 0;
+  for (let i = from; i < to; i++) if (!cpu(i, [loops])[0]) failed++;
+  self.postMessage(failed);
+};`;
 
 const t0 = performance.now();
 let failed = 0;
@@ -31,6 +48,19 @@ if (workers === 0) {
   // result runs several times slower, in this loop as in a worker.
   for (let i = 0; i < tasks!; i++) cpuTask(i, [loops!]);
   report("single_loop_cpu", tasks!, (performance.now() - t0) / 1000, { failed, loops });
+} else if (split) {
+  const url = URL.createObjectURL(new Blob([SPLIT_WORKER], { type: "text/javascript" }));
+  const pool = Array.from({ length: workers! }, () => new Worker(url, { type: "module" }));
+  const counts = await Promise.all(pool.map((worker, w) =>
+    new Promise<number>((resolve) => {
+      worker.onmessage = (e: MessageEvent<number>) => resolve(e.data);
+      const from = Math.floor(tasks! * w / workers!);
+      worker.postMessage([from, Math.floor(tasks! * (w + 1) / workers!), loops]);
+    })
+  ));
+  failed = counts.reduce((a, b) => a + b, 0);
+  report(`split_cpu_${workers}`, tasks!, (performance.now() - t0) / 1000, { failed, loops });
+  for (const worker of pool) worker.terminate();
 } else {
   const cpu = workerFunction(new URL("./_cpu.ts", import.meta.url), "cpu");
   const list: [number, number][] = [];
