@@ -374,14 +374,12 @@ export class ProcRunWorkers extends ProcRun {
       return;
     }
     this.#pending.push(job);
-    // The first task starts a worker at once, and so does each batch's worth
-    // while workers are missing: a worker boots while the tasks after it are
-    // queued, which can take a while for a long synchronous list.
-    const slots = this.#slots.length;
+    // The first task starts a worker at once, and until the first reports
+    // each batch's worth goes out as it arrives: workers boot and start while
+    // the tasks after them are queued, which takes a while for a long list.
     if (
-      slots === 0 ||
-      slots < internalsOf(this).options.numWorkers &&
-        this.#pending.length - this.#head >= FIRST_DEPTH
+      this.#slots.length === 0 ||
+      this.#avgMs === undefined && (this.#pending.length - this.#head) % FIRST_DEPTH === 0
     ) {
       this.#dispatch();
       return;
