@@ -518,14 +518,47 @@ async function workloads(): Promise<Workload[]> {
       "skip" in script ? script : {
         argv: [deno, "run", "-A", "--quiet", `--v8-flags=${flag}`, ...script.argv.slice(4)],
       };
-    const noMaglev = withFlag("--no-maglev");
-    // Keeps Maglev, without the inlining that makes the task function slow
-    // (bench/README.md, "The CPU workload and V8's Maglev").
-    const noInlining = withFlag("--no-maglev-inlining");
     const w2 = await workerScript("workers_cpu.ts", cpuTasks, 2);
     const w1 = await workerScript("workers_cpu.ts", cpuTasks, 1);
     const w0 = await workerScript("workers_cpu.ts", cpuTasks, 0);
     const split = await workerScript("workers_cpu.ts", cpuTasks, 2, 1_000_000, "split");
+    // The same four rows for each V8 flag set: ProcRunWorkers on 2 and 1
+    // workers, the single loop each is measured against, and the split.
+    const flagSet = (suffix: string, flag?: string): Variant[] => {
+      const run = flag ? withFlag(flag) : (script: Command | { skip: string }) => script;
+      const note = flag ? `, ${flag}` : "";
+      const single = `single${suffix}`;
+      return [
+        {
+          id: `procrun_workers${suffix}`,
+          label: `procrun ProcRunWorkers, 2 workers${note}`,
+          command: run(w2),
+          single,
+          workers: 2,
+        },
+        {
+          id: `procrun_workers_1${suffix}`,
+          label: `procrun ProcRunWorkers, 1 worker${note}`,
+          command: run(w1),
+          single,
+          workers: 1,
+        },
+        {
+          id: single,
+          label: flag ? `one plain loop (Deno)${note}` : "one plain loop on the main thread (Deno)",
+          command: run(w0),
+        },
+        {
+          id: `split${suffix}`,
+          label: flag
+            ? `hand-written split${note}`
+            : "hand-written split: 2 plain workers, one message each",
+          command: run(split),
+          single,
+          workers: 2,
+        },
+      ];
+    };
     list.splice(3, 0, {
       id: "cpu",
       title: `${cpuTasks} CPU tasks of ~1.3 ms, 2 workers, vs the 2-core limit (single loop / 2)`,
@@ -533,80 +566,11 @@ async function workloads(): Promise<Workload[]> {
       kind: "rate",
       runs: RUNS,
       variants: [
-        {
-          id: "procrun_workers",
-          label: "procrun ProcRunWorkers, 2 workers",
-          command: w2,
-          single: "single",
-          workers: 2,
-        },
-        {
-          id: "procrun_workers_1",
-          label: "procrun ProcRunWorkers, 1 worker",
-          command: w1,
-          single: "single",
-          workers: 1,
-        },
-        { id: "single", label: "one plain loop on the main thread (Deno)", command: w0 },
-        {
-          id: "split",
-          label: "hand-written split: 2 plain workers, one message each",
-          command: split,
-          single: "single",
-          workers: 2,
-        },
-        {
-          id: "procrun_workers_nomaglev",
-          label: "procrun ProcRunWorkers, 2 workers, --no-maglev",
-          command: noMaglev(w2),
-          single: "single_nomaglev",
-          workers: 2,
-        },
-        {
-          id: "procrun_workers_1_nomaglev",
-          label: "procrun ProcRunWorkers, 1 worker, --no-maglev",
-          command: noMaglev(w1),
-          single: "single_nomaglev",
-          workers: 1,
-        },
-        {
-          id: "single_nomaglev",
-          label: "one plain loop (Deno), --no-maglev",
-          command: noMaglev(w0),
-        },
-        {
-          id: "split_nomaglev",
-          label: "hand-written split, --no-maglev",
-          command: noMaglev(split),
-          single: "single_nomaglev",
-          workers: 2,
-        },
-        {
-          id: "procrun_workers_noinlining",
-          label: "procrun ProcRunWorkers, 2 workers, --no-maglev-inlining",
-          command: noInlining(w2),
-          single: "single_noinlining",
-          workers: 2,
-        },
-        {
-          id: "procrun_workers_1_noinlining",
-          label: "procrun ProcRunWorkers, 1 worker, --no-maglev-inlining",
-          command: noInlining(w1),
-          single: "single_noinlining",
-          workers: 1,
-        },
-        {
-          id: "single_noinlining",
-          label: "one plain loop (Deno), --no-maglev-inlining",
-          command: noInlining(w0),
-        },
-        {
-          id: "split_noinlining",
-          label: "hand-written split, --no-maglev-inlining",
-          command: noInlining(split),
-          single: "single_noinlining",
-          workers: 2,
-        },
+        ...flagSet(""),
+        ...flagSet("_nomaglev", "--no-maglev"),
+        // Keeps Maglev, without the inlining that makes the task function slow
+        // (bench/README.md, "The CPU workload and V8's Maglev").
+        ...flagSet("_noinlining", "--no-maglev-inlining"),
         {
           id: "piscina",
           label: "piscina (Node), 2 threads",
