@@ -11,36 +11,40 @@ async function pidFiles(dir: string): Promise<string[]> {
   return names;
 }
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  Deno.test(`ProcRunAsync.runAll() leaves no child process behind when the runner gets ${signal}`, async () => {
-    const dir = await Deno.makeTempDir();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-run", "--allow-read", "--allow-write", fixture, dir],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    await waitFor(async () => (await pidFiles(dir)).length === 2, 10_000, "both commands");
-    const pgids = await Promise.all(
-      (await pidFiles(dir)).map(async (name) => Number(await Deno.readTextFile(`${dir}/${name}`))),
-    );
-    for (const pgid of pgids) assertEquals((await groupMembers(pgid)).length >= 2, true);
-    const t0 = performance.now();
-    child.kill(signal);
-    const [status, stdout] = await Promise.all([
-      child.status,
-      new Response(child.stdout).text(),
-      new Response(child.stderr).text(),
-    ]);
-    assertEquals(status.signal, signal, "the runner ends as the signal would have ended it");
-    assertEquals(stdout, "");
-    assertEquals(performance.now() - t0 < 5000, true);
-    for (const pgid of pgids) {
-      await waitFor(
-        async () => (await groupMembers(pgid)).length === 0,
-        3000,
-        `group ${pgid} gone`,
+for (const [engine, name] of [["async", "ProcRunAsync"], ["workers", "ProcRunWorkers"]]) {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.test(`${name}.runAll() leaves no child process behind when the runner gets ${signal}`, async () => {
+      const dir = await Deno.makeTempDir();
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-run", "--allow-read", "--allow-write", fixture, dir, engine],
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      await waitFor(async () => (await pidFiles(dir)).length === 2, 10_000, "both commands");
+      const pgids = await Promise.all(
+        (await pidFiles(dir)).map(async (name) =>
+          Number(await Deno.readTextFile(`${dir}/${name}`))
+        ),
       );
-    }
-    await Deno.remove(dir, { recursive: true });
-  });
+      for (const pgid of pgids) assertEquals((await groupMembers(pgid)).length >= 2, true);
+      const t0 = performance.now();
+      child.kill(signal);
+      const [status, stdout] = await Promise.all([
+        child.status,
+        new Response(child.stdout).text(),
+        new Response(child.stderr).text(),
+      ]);
+      assertEquals(status.signal, signal, "the runner ends as the signal would have ended it");
+      assertEquals(stdout, "");
+      assertEquals(performance.now() - t0 < 5000, true);
+      for (const pgid of pgids) {
+        await waitFor(
+          async () => (await groupMembers(pgid)).length === 0,
+          3000,
+          `group ${pgid} gone`,
+        );
+      }
+      await Deno.remove(dir, { recursive: true });
+    });
+  }
 }
