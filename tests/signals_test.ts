@@ -22,8 +22,8 @@ for (const [engine, name] of [["async", "ProcRunAsync"], ["workers", "ProcRunWor
       }).spawn();
       await waitFor(async () => (await pidFiles(dir)).length === 2, 10_000, "both commands");
       const pgids = await Promise.all(
-        (await pidFiles(dir)).map(async (name) =>
-          Number(await Deno.readTextFile(`${dir}/${name}`))
+        (await pidFiles(dir)).map(async (file) =>
+          Number(await Deno.readTextFile(`${dir}/${file}`))
         ),
       );
       for (const pgid of pgids) assertEquals((await groupMembers(pgid)).length >= 2, true);
