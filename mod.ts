@@ -16,7 +16,7 @@
  * - `@procrun/procrun/cli` is the `procrun` command line (`xargs -P` and GNU
  *   parallel habits, JSON output, joblog): `deno run -A jsr:@procrun/procrun/cli --help`.
  *
- * @example The seed's first example
+ * @example pyconcurrent's first example, ported
  * ```ts
  * import { ProcRunAsync } from "@procrun/procrun";
  * import { assertEquals } from "@std/assert";
@@ -32,9 +32,8 @@
  * @module
  */
 export { ProcResult, type ProcResultJSON } from "./src/result.ts";
-export { ProcRun } from "./src/proc_run.ts";
+export type { ProcRun } from "./src/proc_run.ts";
 export { ProcRunAsync } from "./src/proc_run_async.ts";
 export { ProcRunWorkers, type ProcRunWorkersOptions } from "./src/proc_run_workers.ts";
 export { type WorkerFunction, workerFunction } from "./src/worker_function.ts";
-export { type Permit, Semaphore } from "./src/semaphore.ts";
 export type { Pargs, ProcRunOptions, Task, TaskFunction, TaskReturn, Tasks } from "./src/types.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Semaphore } from "../mod.ts";
+import { Semaphore } from "../src/_semaphore.ts";
 
 Deno.bench(
   "Semaphore: tryAcquire + release, uncontended",

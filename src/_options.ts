@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { inspectLine } from "./_util.ts";
 import type { ProcResult } from "./result.ts";
 import type { Pargs, ProcRunOptions, Task, TaskFunction, Tasks } from "./types.ts";
 
@@ -36,15 +37,12 @@ export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 /** Default seconds between SIGTERM and SIGKILL. */
 export const DEFAULT_KILL_GRACE = 2;
 
-function describe(value: unknown): string {
+/** A value as an error message shows it: strings quoted, functions by name. */
+function received(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
   if (typeof value === "bigint") return `${value}n`;
-  try {
-    return Deno.inspect(value, { compact: true, depth: 2, breakLength: Infinity });
-  } catch {
-    return String(value);
-  }
+  return inspectLine(value, 2);
 }
 
 /** Builds an error message in std's shape, naming what was wrong and what was received. */
@@ -55,7 +53,7 @@ export function invalid(
   value: unknown,
 ): string {
   return `Cannot create ${owner} as '${what}' must be ${expected}: current value is ${
-    describe(value)
+    received(value)
   }`;
 }
 
@@ -111,7 +109,7 @@ export function checkTask(
   if (seen.has(task[0])) {
     throw new TypeError(
       invalid(owner, `tasks[${index}]`, "a task with a unique key", task) +
-        ` (key ${describe(task[0])} is used by an earlier task)`,
+        ` (key ${received(task[0])} is used by an earlier task)`,
     );
   }
   seen.add(task[0]);
@@ -239,4 +237,23 @@ export function resolveOptions(
     placeholder,
     keepResults,
   };
+}
+
+/**
+ * Checks everything a runner is given: `pargs`, `tasks` (an array whole) and
+ * the options.
+ *
+ * @throws {TypeError} For malformed `pargs`, `tasks` or options, and duplicate keys.
+ * @throws {RangeError} For numbers out of range.
+ */
+export function resolveRun(
+  owner: string,
+  pargs: Pargs,
+  tasks: Tasks,
+  options: ProcRunOptions,
+  defaultWorkers: number,
+): { program: Program; options: ResolvedOptions } {
+  const program = resolvePargs(owner, pargs);
+  checkTasks(owner, tasks);
+  return { program, options: resolveOptions(owner, options, defaultWorkers) };
 }

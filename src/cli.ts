@@ -15,14 +15,14 @@
  * @module
  */
 import denoJson from "../deno.json" with { type: "json" };
-import { type CliConfig, parseCli, UsageError } from "./_cli_args.ts";
-import { HELP } from "./_cli_help.ts";
-import { readLines, TaskFeed } from "./_cli_input.ts";
-import { JobLog } from "./_cli_joblog.ts";
-import { OutputQueue } from "./_cli_output.ts";
-import { buildProgram, type CliProgram } from "./_cli_program.ts";
-import { ProgressBar } from "./_cli_progress.ts";
-import { Renderer } from "./_cli_render.ts";
+import { type CliConfig, parseCli, UsageError } from "./_cli/args.ts";
+import { HELP } from "./_cli/help.ts";
+import { readLines, TaskFeed } from "./_cli/input.ts";
+import { JobLog } from "./_cli/joblog.ts";
+import { OutputQueue } from "./_cli/output.ts";
+import { buildProgram, type CliProgram } from "./_cli/program.ts";
+import { ProgressBar } from "./_cli/progress.ts";
+import { Renderer } from "./_cli/render.ts";
 import type { ProcRun } from "./proc_run.ts";
 import { ProcRunAsync } from "./proc_run_async.ts";
 import type { ProcRunOptions, Tasks } from "./types.ts";

@@ -4,75 +4,32 @@
  *
  * @module
  */
-import { guardSignals } from "./_cleanup.ts";
-import {
-  checkTask,
-  checkTasks,
-  type Program,
-  type ResolvedOptions,
-  resolveOptions,
-  resolvePargs,
-} from "./_options.ts";
+import type { AttemptDone, AttemptEnd, Engine } from "./_engine.ts";
+import { Fifo } from "./_fifo.ts";
 import { KeySet } from "./_key_set.ts";
+import { checkTask, type ResolvedOptions } from "./_options.ts";
+import { guardSignals } from "./_process/signals.ts";
+import { recordCancel, recordError } from "./_record.ts";
+import { type Permit, Semaphore } from "./_semaphore.ts";
+import { epochNow } from "./_util.ts";
 import { ProcResult, resultTimes } from "./result.ts";
-import { type Permit, Semaphore } from "./semaphore.ts";
-import type { Pargs, ProcRunOptions, Task, Tasks } from "./types.ts";
-
-/** Fills `result` with the error's name and message. */
-export function recordError(result: ProcResult, error: unknown): void {
-  result.success = false;
-  if (error instanceof Error || error instanceof DOMException) {
-    result.exception = error.name;
-    result.error = error.message;
-  } else {
-    result.exception = "Error";
-    result.error = String(error);
-  }
-}
-
-/** Marks `result` as cancelled by `reason`. */
-export function recordCancel(
-  result: ProcResult,
-  reason: unknown,
-  started: boolean,
-): void {
-  recordError(result, reason);
-  result.exception = "AbortError";
-  result.cancelled = true;
-  if (!started) result.error = `cancelled before it started (${result.error})`;
-}
-
-/** What an engine needs from its runner; kept out of the public API. */
-export interface RunInternals {
-  /** The validated options, in engine units. */
-  options: ResolvedOptions;
-  /** What each task runs. */
-  program: Program;
-  /**
-   * How many tasks may be handed to `execute` at once. Defaults to
-   * `options.numWorkers`; an engine that queues tasks inside its workers may
-   * raise it, and then sets each result's `timeStart` itself.
-   */
-  slots: number;
-  /**
-   * Set by an engine that completes tasks in batches: called instead of
-   * `execute`, with a callback for the end of the task, which saves a promise
-   * and an `await` per task.
-   */
-  enqueue?: (result: ProcResult, signal: AbortSignal, done: () => void) => void;
-}
-
-/** Gives an engine its runner's validated options and program. */
-export let internalsOf: (run: ProcRun) => RunInternals;
+import type { Task, Tasks } from "./types.ts";
 
 const DONE = Symbol("done");
 
 /** How many results `stream()` lets wait for its consumer before it stops starting tasks. */
 const STREAM_BUFFER = 256;
 
-interface Jobs {
-  active: number;
+/** The state of one run of the task loop. */
+interface RunState {
+  signal: AbortSignal;
+  deliver: (result: ProcResult) => void;
+  /** The permit of each task handed to the engine and not ended yet. */
+  inflight: Map<ProcResult, Permit>;
+  /** Called when the last task in flight ends, once the input is read. */
   drained: (() => void) | undefined;
+  /** Ends an attempt (the engine's callback): one function for the whole run. */
+  done: AttemptDone;
 }
 
 /**
@@ -117,13 +74,12 @@ function reader(tasks: Tasks): {
 }
 
 /**
- * The common base of {@linkcode ProcRunAsync} and the other engines: give it
- * what to run and a list of `[key, arg]` tasks, call {@linkcode ProcRun.runAll},
- * and read one {@linkcode ProcResult} per task in {@linkcode ProcRun.results}.
+ * What every runner offers, whatever runs its tasks: give it what to run and a
+ * list of `[key, arg]` tasks, call {@linkcode ProcRun.runAll}, and read one
+ * {@linkcode ProcResult} per task in {@linkcode ProcRun.results}.
+ * {@linkcode ProcRunAsync} and {@linkcode ProcRunWorkers} are runners.
  *
- * Engines implement {@linkcode ProcRun.execute}; everything else is shared.
- *
- * @example Use either engine through the base type
+ * @example Use either engine through the common type
  * ```ts
  * import { type ProcRun, ProcRunAsync } from "@procrun/procrun";
  * import { assertEquals } from "@std/assert";
@@ -143,64 +99,23 @@ export abstract class ProcRun {
   /** Seconds the whole run took. */
   timeRun = 0;
 
-  #internals: RunInternals;
-  #tasks: Tasks;
-  #running: Promise<ProcResult[]> | undefined;
   #owner: string;
+  #tasks: Tasks;
+  #options: ResolvedOptions;
+  #engine: Engine;
+  #running: Promise<ProcResult[]> | undefined;
 
   /**
-   * Validates everything; nothing runs until {@linkcode ProcRun.runAll}.
+   * For the engines' classes: a runner of `tasks`, already validated, on
+   * `engine`. Nothing runs until {@linkcode ProcRun.runAll}.
    *
-   * @param owner The engine's name, for error messages.
-   * @param pargs What to run for each task.
-   * @param tasks The `[key, arg]` pairs.
-   * @param options Run options.
-   * @param defaultWorkers The engine's default `numWorkers`.
-   * @throws {TypeError} For malformed `pargs`, `tasks` or options, and duplicate keys.
-   * @throws {RangeError} For numbers out of range.
+   * @ignore
    */
-  protected constructor(
-    owner: string,
-    pargs: Pargs,
-    tasks: Tasks,
-    options: ProcRunOptions,
-    defaultWorkers: number,
-  ) {
+  protected constructor(owner: string, tasks: Tasks, options: ResolvedOptions, engine: Engine) {
     this.#owner = owner;
-    const program = resolvePargs(owner, pargs);
-    checkTasks(owner, tasks);
-    const resolved = resolveOptions(owner, options, defaultWorkers);
-    this.#internals = { program, options: resolved, slots: resolved.numWorkers };
     this.#tasks = tasks;
-  }
-
-  static {
-    internalsOf = (run) => run.#internals;
-  }
-
-  /**
-   * Runs one task and fills in its result. Called with a slot held; it must
-   * return (not throw) when the task ends, times out or is cancelled through
-   * `signal`. Times are filled in by the caller unless set here.
-   *
-   * @param result The task's result, with `key` and `arg` set.
-   * @param signal Aborted when the run is cancelled.
-   * @returns A promise that settles when the task has ended, or nothing when
-   * it ended synchronously (which spares the hot path a promise).
-   */
-  protected abstract execute(
-    result: ProcResult,
-    signal: AbortSignal,
-  ): Promise<void> | void;
-
-  /** Called once before the first task; engines start shared resources here. */
-  protected setup(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  /** Called once after the last task has ended, even on failure. */
-  protected teardown(): Promise<void> {
-    return Promise.resolve();
+    this.#options = options;
+    this.#engine = engine;
   }
 
   /**
@@ -224,7 +139,7 @@ export abstract class ProcRun {
    * ```
    */
   runAll(): Promise<ProcResult[]> {
-    this.#running ??= this.#run(this.#internals.options.onResult);
+    this.#running ??= this.#run(this.#options.onResult);
     return this.#running;
   }
 
@@ -252,12 +167,11 @@ export abstract class ProcRun {
     }
     // Results wait here for the consumer. When too many wait, no new task
     // starts until the consumer catches up, so a slow consumer bounds memory.
-    let queue: (ProcResult | undefined)[] = [];
-    let head = 0;
+    const queue = new Fifo<ProcResult>();
     let wake: (() => void) | undefined;
     let resume: (() => void) | undefined;
     let listening = true;
-    const user = this.#internals.options.onResult;
+    const user = this.#options.onResult;
     this.#running = this.#run(
       (result) => {
         user?.(result);
@@ -266,7 +180,7 @@ export abstract class ProcRun {
         wake?.();
       },
       () =>
-        listening && queue.length - head >= STREAM_BUFFER
+        listening && queue.size >= STREAM_BUFFER
           ? new Promise<void>((resolve) => resume = resolve)
           : undefined,
     );
@@ -278,14 +192,8 @@ export abstract class ProcRun {
     done.catch(() => {});
     try {
       while (true) {
-        while (head < queue.length) {
-          const result = queue[head]!;
-          queue[head++] = undefined;
-          if (head >= 1024 && head * 2 >= queue.length) {
-            queue = queue.slice(head);
-            head = 0;
-          }
-          if (resume && queue.length - head <= STREAM_BUFFER / 2) {
+        for (let result = queue.shift(); result; result = queue.shift()) {
+          if (resume && queue.size <= STREAM_BUFFER / 2) {
             const go = resume;
             resume = undefined;
             go();
@@ -299,8 +207,7 @@ export abstract class ProcRun {
     } finally {
       // A consumer that stops early lets the run go on without it.
       listening = false;
-      queue = [];
-      head = 0;
+      queue.clear();
       resume?.();
     }
     await done;
@@ -333,34 +240,42 @@ export abstract class ProcRun {
     emit: ((result: ProcResult) => void) | undefined,
     pause?: () => Promise<void> | undefined,
   ): Promise<ProcResult[]> {
-    const { signal: userSignal, handleSignals } = this.#internals.options;
+    const { signal: userSignal, handleSignals, keepResults } = this.#options;
+    const engine = this.#engine;
     const controller = new AbortController();
     const signal = userSignal
       ? AbortSignal.any([userSignal, controller.signal])
       : controller.signal;
-    const sem = new Semaphore(this.#internals.slots);
-    // Tasks still running, and what to call when the last one ends.
-    const jobs: Jobs = { active: 0, drained: undefined };
+    const sem = new Semaphore(engine.capacity);
     const seen = new KeySet();
     let failure: { error: unknown } | undefined;
-    const deliver = (result: ProcResult) => {
-      try {
-        emit?.(result);
-      } catch (error) {
-        failure ??= { error };
-        controller.abort(error);
-      }
+    const run: RunState = {
+      signal,
+      deliver: (result) => {
+        try {
+          emit?.(result);
+        } catch (error) {
+          failure ??= { error };
+          controller.abort(error);
+        }
+      },
+      inflight: new Map(),
+      drained: undefined,
+      done: (result, end) => this.#finish(run, result, end),
     };
     using _guard = handleSignals ? guardSignals(controller) : undefined;
 
     const { next, close, lazy } = reader(this.#tasks);
     const t0 = performance.now();
     this.timeStart = new Date();
+    engine.start();
+    const onAbort = () => engine.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
     try {
-      await this.setup();
+      if (signal.aborted) onAbort();
       let index = 0;
-      // No await per task for a sync iterable: a microtask each is 10% of a
-      // run of trivial functions.
+      // No await per task for a sync iterable: a microtask each is a
+      // noticeable share of a run of trivial functions.
       for (
         let task = lazy ? await next() : next();
         task !== DONE;
@@ -370,28 +285,28 @@ export abstract class ProcRun {
         if (wait) await wait;
         const checked = checkTask(this.#owner, task, index++, seen) as Task;
         const result = new ProcResult(checked[0], checked[1]);
-        if (this.#internals.options.keepResults) this.results.push(result);
+        if (keepResults) this.results.push(result);
         let permit;
         try {
           // A free permit is taken without a promise (the hot path).
           permit = (!signal.aborted && sem.tryAcquire()) || await sem.acquire(signal);
         } catch (reason) {
-          recordCancel(result, reason, false);
-          deliver(result);
+          recordCancel(result, reason, "before start");
+          run.deliver(result);
           continue;
         }
-        jobs.active++;
-        this.#runOne(result, signal, deliver, permit, jobs);
+        this.#submit(run, result, permit);
       }
     } catch (error) {
       failure ??= { error };
       controller.abort(error);
       await close();
     }
-    if (jobs.active > 0) await new Promise<void>((resolve) => jobs.drained = resolve);
+    if (run.inflight.size > 0) await new Promise<void>((resolve) => run.drained = resolve);
     try {
-      await this.teardown();
+      await engine.close();
     } finally {
+      signal.removeEventListener("abort", onAbort);
       this.timeEnd = new Date();
       this.timeRun = (performance.now() - t0) / 1000;
     }
@@ -399,99 +314,60 @@ export abstract class ProcRun {
     return this.results;
   }
 
-  /**
-   * Runs one task; `#finish` delivers its result and gives back its permit.
-   * Never throws.
-   */
-  #runOne(
-    result: ProcResult,
-    signal: AbortSignal,
-    deliver: (result: ProcResult) => void,
-    permit: Permit,
-    jobs: Jobs,
-  ): void {
-    if (signal.aborted) {
-      recordCancel(result, signal.reason, false);
-      this.#finish(result, -1, deliver, permit, jobs);
+  /** Hands one task to the engine, holding `permit` until it ends. Never throws. */
+  #submit(run: RunState, result: ProcResult, permit: Permit): void {
+    if (run.signal.aborted) {
+      recordCancel(result, run.signal.reason, "before start");
+      permit.release();
+      run.deliver(result);
       return;
     }
-    if (this.#internals.options.verbose) console.error(`procrun: start ${String(result.key)}`);
-    const t0 = performance.now();
-    resultTimes.set(result, Date.now(), null);
-    const enqueue = this.#internals.enqueue;
-    if (enqueue) {
-      // Ends the task once, however often the engine calls it.
-      let ended = false;
-      const done = () => {
-        if (ended) return;
-        ended = true;
-        this.#finish(result, t0, deliver, permit, jobs);
-      };
-      try {
-        enqueue(result, signal, done);
-      } catch (error) {
-        if (!ended) recordError(result, error);
-        done();
-      }
-      return;
-    }
-    let pending;
+    if (this.#options.verbose) console.error(`procrun: start ${String(result.key)}`);
+    run.inflight.set(result, permit);
     try {
-      pending = this.execute(result, signal);
+      this.#engine.submit(result, run.done);
     } catch (error) {
-      recordError(result, error);
-    }
-    // No closure on the synchronous path: it is most tasks of a fast run.
-    if (!pending) {
-      this.#finish(result, t0, deliver, permit, jobs);
-      return;
-    }
-    // Promise.resolve: a thenable whose then() throws still ends the task.
-    Promise.resolve(pending).then(
-      () => this.#finish(result, t0, deliver, permit, jobs),
-      (error) => {
+      // Only a bug of the engine's could land here: the task still ends.
+      if (run.inflight.has(result)) {
         recordError(result, error);
-        this.#finish(result, t0, deliver, permit, jobs);
-      },
-    );
+        const now = epochNow();
+        run.done(result, { start: now, end: now, slot: null, host: null });
+      }
+    }
   }
 
   /**
-   * Completes the clock of a task that ran for `t0` on (unless its engine set
-   * the times, or it never started: `t0` -1), delivers its result and gives
-   * back its permit. Never throws.
+   * Ends an attempt as its engine reports it: sets the times, delivers the
+   * result and gives back its permit, once per task however often the engine
+   * calls it. Never throws.
    */
-  #finish(
-    result: ProcResult,
-    t0: number,
-    deliver: (result: ProcResult) => void,
-    permit: Permit,
-    jobs: Jobs,
-  ): void {
+  #finish(run: RunState, result: ProcResult, end: AttemptEnd): void {
+    const permit = run.inflight.get(result);
+    if (permit === undefined) return;
+    run.inflight.delete(result);
     try {
-      if (t0 >= 0) {
-        // An engine that set the times itself, or cleared timeStart for a
-        // task that never started, is left alone.
-        const start = resultTimes.start(result);
-        if (resultTimes.end(result) === null && start !== null) {
-          resultTimes.set(result, start, Date.now());
-          result.timeRun = (performance.now() - t0) / 1000;
-        }
-        if (this.#internals.options.verbose) {
-          console.error(
-            `procrun: end ${String(result.key)} ${
-              result.success ? "ok" : `failed (${result.exception ?? result.returncode})`
-            } ${result.timeRun.toFixed(3)} s`,
-          );
-        }
+      if (end.start === null) {
+        resultTimes.set(result, null, null);
+        result.timeRun = 0;
+      } else {
+        resultTimes.set(result, end.start, end.end);
+        result.timeRun = (end.end - end.start) / 1000;
       }
-      deliver(result);
+      if (this.#options.verbose && end.start !== null) {
+        const where = end.host === null ? "" : ` on ${end.host}`;
+        console.error(
+          `procrun: end ${String(result.key)} ${
+            result.success ? "ok" : `failed (${result.exception ?? result.returncode})`
+          } ${result.timeRun.toFixed(3)} s (slot ${end.slot}${where})`,
+        );
+      }
+      run.deliver(result);
     } catch (error) {
       // Only a bug could land here; the result still says what happened.
       recordError(result, error);
     } finally {
       permit.release();
-      if (--jobs.active === 0) jobs.drained?.();
+      if (run.inflight.size === 0) run.drained?.();
     }
   }
 }

@@ -1,60 +1,13 @@
 /**
- * The asynchronous engine: commands through `Deno.Command`, functions on the
+ * The asynchronous runner: commands through `Deno.Command`, functions on the
  * main thread.
  *
  * @module
  */
-import { commandArgs } from "./_command_args.ts";
-import { type CommandOutcome, runCommand } from "./_process.ts";
-import { clearArmed } from "./_timers.ts";
-import { internalsOf, ProcRun, recordCancel, recordError } from "./proc_run.ts";
-import type { ProcResult } from "./result.ts";
-import type { Pargs, ProcRunOptions, TaskFunction, Tasks } from "./types.ts";
-
-/** Fills `result` from what happened to its command. */
-export function recordOutcome(
-  result: ProcResult,
-  outcome: CommandOutcome,
-  timeoutMs: number,
-): void {
-  result.returncode = outcome.code;
-  result.signal = outcome.signal;
-  result.stdout = outcome.stdout;
-  result.stderr = outcome.stderr;
-  result.stdoutTruncated = outcome.stdoutTruncated;
-  result.stderrTruncated = outcome.stderrTruncated;
-  result.success = outcome.code === 0 && !outcome.timedOut &&
-    outcome.cancelled === undefined;
-  if (outcome.spawnError) {
-    recordError(result, outcome.spawnError);
-  } else if (outcome.timedOut) {
-    recordTimeout(result, timeoutMs);
-  } else if (outcome.cancelled !== undefined) {
-    recordCancel(result, outcome.cancelled, true);
-  }
-}
-
-/** Marks `result` as stopped by its timeout. */
-export function recordTimeout(result: ProcResult, timeoutMs: number): void {
-  result.success = false;
-  result.timeout = true;
-  result.exception = "TimeoutError";
-  result.error = `timed out after ${timeoutMs / 1000} s`;
-}
-
-/** Checks what a task function returned and stores it. */
-export function recordReturn(result: ProcResult, value: unknown): void {
-  if (Array.isArray(value) && value.length === 2 && typeof value[0] === "boolean") {
-    result.success = value[0];
-    result.answer = value[1];
-    return;
-  }
-  result.success = false;
-  result.exception = "TypeError";
-  result.error = `task function must return [success: boolean, answer]: got ${
-    Deno.inspect(value, { compact: true, depth: 1, breakLength: Infinity })
-  }`;
-}
+import { AsyncEngine } from "./_async_engine.ts";
+import { resolveRun } from "./_options.ts";
+import { ProcRun } from "./proc_run.ts";
+import type { Pargs, ProcRunOptions, Tasks } from "./types.ts";
 
 /**
  * Runs each task as a subprocess through `Deno.Command`, or as an async
@@ -109,121 +62,7 @@ export class ProcRunAsync extends ProcRun {
    * @throws {RangeError} For numbers out of range, such as a negative `timeout`.
    */
   constructor(pargs: Pargs, tasks: Tasks, options: ProcRunOptions = {}) {
-    super("ProcRunAsync", pargs, tasks, options, 4);
+    const { program, options: resolved } = resolveRun("ProcRunAsync", pargs, tasks, options, 4);
+    super("ProcRunAsync", tasks, resolved, new AsyncEngine(program, resolved));
   }
-
-  /**
-   * Runs one task. See {@linkcode ProcRun.execute}.
-   *
-   * @param result The task's result.
-   * @param signal Aborted when the run is cancelled.
-   */
-  protected override execute(
-    result: ProcResult,
-    signal: AbortSignal,
-  ): Promise<void> | void {
-    const { program, options } = internalsOf(this);
-    if (program.kind === "command") return this.#command(result, signal);
-    const args = program.args.slice();
-    args.push(result.arg);
-    return callFunction(program.fn, args, result, signal, options.timeoutMs);
-  }
-
-  async #command(result: ProcResult, signal: AbortSignal): Promise<void> {
-    const { program, options } = internalsOf(this);
-    if (program.kind === "command") {
-      const outcome = await runCommand({
-        command: program.command,
-        args: commandArgs(program.args, result.arg, options.placeholder),
-        cwd: options.cwd,
-        env: options.env,
-        stdin: options.stdin,
-        maxOutputBytes: options.maxOutputBytes,
-        timeoutMs: options.timeoutMs,
-        killGraceMs: options.killGraceMs,
-        signal,
-      });
-      recordOutcome(result, outcome, options.timeoutMs);
-    }
-  }
-}
-
-/**
- * Calls a task function with a timeout, and fills in `result`. Returns at the
- * deadline or on cancellation even if the function never settles.
- */
-export function callFunction(
-  fn: TaskFunction,
-  args: unknown[],
-  result: ProcResult,
-  signal: AbortSignal,
-  timeoutMs: number,
-): Promise<void> | undefined {
-  const t0 = timeoutMs > 0 ? performance.now() : 0;
-  const deadline = timeoutMs > 0 ? new AbortController() : undefined;
-  const taskSignal = deadline ? AbortSignal.any([signal, deadline.signal]) : signal;
-  // Call it now: a function that returns synchronously (or throws) needs no
-  // timer, listener or promise. (A timer could not interrupt it anyway.)
-  let value;
-  try {
-    value = fn(result.key, args, taskSignal);
-  } catch (error) {
-    if (signal.aborted && error === signal.reason) recordCancel(result, error, true);
-    else recordError(result, error);
-    return;
-  }
-  if (!isThenable(value)) {
-    recordReturn(result, value);
-    return;
-  }
-  return settle(value, result, signal, timeoutMs, t0, deadline, taskSignal);
-}
-
-/** The rest of {@linkcode callFunction} for a function that returned a promise. */
-async function settle(
-  value: PromiseLike<unknown>,
-  result: ProcResult,
-  signal: AbortSignal,
-  timeoutMs: number,
-  t0: number,
-  deadline: AbortController | undefined,
-  taskSignal: AbortSignal,
-): Promise<void> {
-  // The deadline counts from the call, including its synchronous part.
-  const timer = deadline
-    ? setTimeout(
-      () =>
-        deadline.abort(
-          new DOMException(`timed out after ${timeoutMs / 1000} s`, "TimeoutError"),
-        ),
-      Math.max(0, timeoutMs - (performance.now() - t0)),
-    )
-    : undefined;
-  let onAbort: (() => void) | undefined;
-  try {
-    const call = Promise.resolve(value);
-    call.catch(() => {}); // It may reject after the deadline, unobserved.
-    const stopped = new Promise<never>((_, reject) => {
-      onAbort = () => reject(taskSignal.reason);
-      if (taskSignal.aborted) onAbort();
-      else taskSignal.addEventListener("abort", onAbort, { once: true });
-    });
-    recordReturn(result, await Promise.race([call, stopped]));
-  } catch (error) {
-    if (deadline?.signal.aborted && error === deadline.signal.reason) {
-      recordTimeout(result, timeoutMs);
-    } else if (signal.aborted && error === signal.reason) {
-      recordCancel(result, error, true);
-    } else {
-      recordError(result, error);
-    }
-  } finally {
-    clearArmed(timer);
-    if (onAbort) taskSignal.removeEventListener("abort", onAbort);
-  }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === "object" || typeof value === "function") &&
-    typeof (value as PromiseLike<unknown>).then === "function";
 }

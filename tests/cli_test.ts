@@ -8,7 +8,6 @@ import {
   assertStringIncludes,
 } from "@std/assert";
 import denoJson from "../deno.json" with { type: "json" };
-import { ProcRunAsync } from "../mod.ts";
 import { groupMembers, isAlive, readUntil, waitFor } from "./_helpers.ts";
 
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
@@ -708,29 +707,4 @@ Deno.test("cli a second SIGINT exits at once, even while a task ignores SIGTERM"
   assertLess(performance.now() - t0, 3000);
   await assertNoneLeft(pids);
   await Deno.remove(dir, { recursive: true });
-});
-
-// ---- Library options the CLI relies on ---------------------------------------
-
-Deno.test("ProcRunAsync placeholder option replaces the marker or appends the argument", async () => {
-  const run = new ProcRunAsync(["echo", "a{}b", "{}"], [[1, "X"]], { placeholder: "{}" });
-  await run.runAll();
-  assertEquals(run.results[0]!.stdout, "aXb X\n");
-  const plain = new ProcRunAsync(["echo", "{}"], [[1, "X"]]);
-  await plain.runAll();
-  assertEquals(plain.results[0]!.stdout, "{} X\n");
-  const none = new ProcRunAsync(["echo", "z"], [[1, "X"]], { placeholder: "{}" });
-  await none.runAll();
-  assertEquals(none.results[0]!.stdout, "z X\n");
-});
-
-Deno.test("ProcRunAsync keepResults: false delivers results without keeping them", async () => {
-  const seen: unknown[] = [];
-  const run = new ProcRunAsync(["echo"], [[1, "a"], [2, "b"]], {
-    keepResults: false,
-    onResult: (result) => seen.push(result.key),
-  });
-  await run.runAll();
-  assertEquals(run.results, []);
-  assertEquals(seen.sort(), [1, 2]);
 });

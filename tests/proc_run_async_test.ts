@@ -15,6 +15,12 @@ import { deno, groupMembers, waitFor } from "./_helpers.ts";
 
 const SH = "/bin/sh";
 
+function* lazy<T>(items: T[]): Generator<T> {
+  yield* items;
+}
+
+const ok = (_key: unknown, args: unknown[]): [boolean, unknown] => [true, args.at(-1)];
+
 Deno.test("ProcRunAsync.runAll() appends each task's argument to the command", async () => {
   const run = new ProcRunAsync(["echo", "hello"], [["a", "one"], ["b", 2], ["c", "x y"]]);
   const results = await run.runAll();
@@ -430,6 +436,22 @@ Deno.test("ProcRunAsync.runAll() rejects a duplicate key in a lazy task list aft
   assertEquals(run.results[0]!.cancelled, true);
 });
 
+Deno.test("ProcRunAsync.runAll() checks lazily read keys with the compact key set", async () => {
+  const mixed = await new ProcRunAsync([ok], lazy([[1, "a"], ["1", "b"], [2, "c"]] as const))
+    .runAll();
+  assertEquals(mixed.map((r) => r.answer), ["a", "b", "c"]);
+  await assertRejects(
+    () => new ProcRunAsync([ok], lazy([[0, "a"], [-0, "b"]] as const)).runAll(),
+    TypeError,
+    "unique key",
+  );
+  await assertRejects(
+    () => new ProcRunAsync([ok], lazy([[5000, "a"], [5000, "b"]] as const)).runAll(),
+    TypeError,
+    "unique key",
+  );
+});
+
 Deno.test("ProcRunAsync.runAll() caps large output without deadlock or unbounded memory", async () => {
   // 200 MB through a 1 MiB cap: holding it would grow the process by 200 MB or
   // more; reading and dropping it leaves only garbage chunks (about 50 MB here).
@@ -497,6 +519,29 @@ Deno.test("ProcRunAsync.runAll() feeds stdin to every command and applies cwd an
   const ignoring = new ProcRunAsync(["true"], [[1, ""]], { stdin: new Uint8Array(1 << 20) });
   assertEquals((await ignoring.runAll())[0]!.success, true);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("ProcRunAsync.runAll() with placeholder replaces the marker or appends the argument", async () => {
+  const run = new ProcRunAsync(["echo", "a{}b", "{}"], [[1, "X"]], { placeholder: "{}" });
+  await run.runAll();
+  assertEquals(run.results[0]!.stdout, "aXb X\n");
+  const plain = new ProcRunAsync(["echo", "{}"], [[1, "X"]]);
+  await plain.runAll();
+  assertEquals(plain.results[0]!.stdout, "{} X\n");
+  const none = new ProcRunAsync(["echo", "z"], [[1, "X"]], { placeholder: "{}" });
+  await none.runAll();
+  assertEquals(none.results[0]!.stdout, "z X\n");
+});
+
+Deno.test("ProcRunAsync.runAll() with keepResults: false delivers results without keeping them", async () => {
+  const seen: unknown[] = [];
+  const run = new ProcRunAsync(["echo"], [[1, "a"], [2, "b"]], {
+    keepResults: false,
+    onResult: (result) => seen.push(result.key),
+  });
+  await run.runAll();
+  assertEquals(run.results, []);
+  assertEquals(seen.sort(), [1, 2]);
 });
 
 Deno.test("ProcRunAsync.stream() yields results in completion order and calls onResult", async () => {

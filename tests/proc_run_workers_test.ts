@@ -24,64 +24,6 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   return [value, (performance.now() - t0) / 1000];
 }
 
-// ------------------------------------------------ ported from pyconcurrent's tests/test_mp.py
-// The same tasks, numbers divided by 4 to keep the suite fast, and the same
-// check: the number of successes, and the total run time within
-// timeout + the sum of the tasks' arguments.
-
-function portCheck(run: ProcRunWorkers, tasks: Task[], timeout: number, successes: number) {
-  const timeMax = timeout + tasks.reduce((sum, [, arg]) => sum + (arg as number), 0);
-  const timeTaken = run.results.reduce((sum, r) => sum + r.timeRun, 0);
-  assertEquals(run.results.filter((r) => r.success).length, successes);
-  assert(timeTaken <= timeMax, `${timeTaken} > ${timeMax}`);
-}
-
-Deno.test("ProcRunWorkers.runAll() passes test_mp_subprocess", async () => {
-  const tasks: Task[] = [[1, 0.25], [2, 1], [3, 0.5]];
-  const run = new ProcRunWorkers(["/usr/bin/sleep"], tasks, { numWorkers: 5, timeout: 2.5 });
-  await run.runAll();
-  portCheck(run, tasks, 2.5, 3);
-});
-
-Deno.test("ProcRunWorkers.runAll() passes test_mp_subprocess_timeout", async () => {
-  const tasks: Task[] = [[1, 0.25], [2, 2.5], [3, 0.5]];
-  const run = new ProcRunWorkers(["/usr/bin/sleep"], tasks, { numWorkers: 5, timeout: 1.25 });
-  await run.runAll();
-  portCheck(run, tasks, 1.25, 2);
-  assertEquals(run.results[1]!.timeout, true);
-  assertEquals(run.results[1]!.signal, "SIGTERM");
-});
-
-Deno.test("ProcRunWorkers.runAll() passes test_mp_func", async () => {
-  const tasks: Task[] = [[1, 0.25], [2, 1], [3, 0.5]];
-  const run = new ProcRunWorkers([fn("napSync"), "dummy1"], tasks, {
-    numWorkers: 5,
-    timeout: 2.5,
-  });
-  await run.runAll();
-  portCheck(run, tasks, 2.5, 3);
-  assertEquals(run.results[0]!.answer, {
-    key: 1,
-    args: ["dummy1", 0.25],
-    success: true,
-    result: "test_func done",
-  });
-});
-
-Deno.test("ProcRunWorkers.runAll() passes test_mp_func_timeout, with a timeout that applies to functions", async () => {
-  // pyconcurrent's multiprocessing engine lets a function run past its
-  // timeout (3 successes); procrun stops it at the deadline: 2 successes.
-  const tasks: Task[] = [[1, 0.25], [2, 2.5], [3, 0.5]];
-  const run = new ProcRunWorkers([fn("napSync"), "dummy1"], tasks, {
-    numWorkers: 5,
-    timeout: 1.25,
-  });
-  await run.runAll();
-  portCheck(run, tasks, 1.25, 2);
-  assertEquals(run.results[1]!.timeout, true);
-  assertEquals(run.results[1]!.exception, "TimeoutError");
-});
-
 // ------------------------------------------------ same API as ProcRunAsync
 
 Deno.test("ProcRunWorkers.runAll() gives the same results as ProcRunAsync for commands", async () => {
@@ -257,8 +199,6 @@ Deno.test("ProcRunWorkers.runAll() does not leave tasks behind a long one while 
   assertLess(seconds, 2.4);
 });
 
-// ------------------------------------------------ timeouts
-
 Deno.test("ProcRunWorkers.runAll() does not pass tasks back and forth between an idle worker and one about to start them", async () => {
   // Two quick commands on two fresh workers: the second worker was idle while
   // the first had not yet started its batch, and work stealing handed the
@@ -269,6 +209,8 @@ Deno.test("ProcRunWorkers.runAll() does not pass tasks back and forth between an
     assertEquals(results.map((r) => [r.success, r.stdout]), [[true, "a\n"], [true, "b\n"]]);
   }
 });
+
+// ------------------------------------------------ timeouts
 
 Deno.test("ProcRunWorkers.runAll() times out an async function at its deadline and goes on", async () => {
   const tasks: Task[] = [["slow", 10], ["next", 0.01], ["last", 0.01]];
@@ -442,58 +384,6 @@ Deno.test("ProcRunWorkers.runAll() cancels running functions through signal", as
   assertEquals(results[2]!.timeStart, null, "never started");
 });
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  Deno.test(`ProcRunWorkers.runAll() leaves no child process behind when the runner gets ${signal}`, async () => {
-    const script = `
-import { ProcRunWorkers } from ${JSON.stringify(new URL("../mod.ts", import.meta.url).href)};
-const run = new ProcRunWorkers(["/bin/sh", "-c", 'echo "pgid $$"; sleep 30 & sleep 30'], [[1, ""], [2, ""]], {
-  numWorkers: 2,
-  onResult: (r) => console.log("result", r.key),
-});
-// Report each command's group as the workers start them.
-const seen = new Set();
-const timer = setInterval(async () => {
-  for await (const e of Deno.readDir("/proc")) {
-    if (!/^\\d+$/.test(e.name) || seen.has(e.name)) continue;
-    try {
-      const stat = await Deno.readTextFile("/proc/" + e.name + "/stat");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(f[1]) === Deno.pid && Number(f[2]) === Number(e.name)) {
-        seen.add(e.name);
-        console.log("group " + e.name);
-      }
-    } catch { /* gone */ }
-  }
-}, 50);
-await run.runAll();
-clearInterval(timer);
-console.log("run ended without the signal");
-`;
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--ext=ts", script],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const reader = child.stdout.getReader();
-    const text = await readUntil(reader, /group \d+\n[\s\S]*group \d+\n/);
-    const pgids = [...text.matchAll(/group (\d+)/g)].map((m) => Number(m[1]));
-    for (const pgid of pgids) {
-      await waitFor(async () => (await groupMembers(pgid)).length >= 2, 3000, "grandchild");
-    }
-    const t0 = performance.now();
-    child.kill(signal);
-    const status = await child.status;
-    reader.releaseLock();
-    await child.stdout.cancel();
-    await child.stderr.cancel();
-    assertEquals(status.signal, signal);
-    assertLess(performance.now() - t0, 5000);
-    for (const pgid of pgids) {
-      await waitFor(async () => (await groupMembers(pgid)).length === 0, 3000, `group ${pgid}`);
-    }
-  });
-}
-
 // ------------------------------------------------ permissions
 
 const permissionScript = `
@@ -546,7 +436,7 @@ Deno.test("ProcRunWorkers() with permissions but without --unstable-worker-optio
   assertStringIncludes(report.message, "--unstable-worker-options");
 });
 
-// ------------------------------------------------ modules and examples
+// ------------------------------------------------ modules
 
 Deno.test("ProcRunWorkers resolves its worker from import.meta.url: it runs when procrun is imported over HTTP", async () => {
   // One child serves this repository over HTTP and imports procrun from it,
@@ -583,15 +473,4 @@ await server.shutdown();
   ], 60_000);
   assertEquals(status.code, 0, err);
   assertEquals(JSON.parse(out), [[9, null], [16, null]]);
-});
-
-Deno.test("examples/example_3_workers.ts runs the seed's function example on workers and exits by itself", async () => {
-  const path = new URL("../examples/example_3_workers.ts", import.meta.url).pathname;
-  const [{ status, out, err }, seconds] = await timed(() =>
-    deno(["run", "--allow-read", path], 30_000)
-  );
-  assertEquals(status.code, 0, err);
-  assertStringIncludes(out, "5 tasks, 5 succeeded, 0 failed");
-  assertStringIncludes(out, "test_func done");
-  assertLess(seconds, 15, "the process ends when the run does");
 });

@@ -1,4 +1,4 @@
-import { assertEquals, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { stripAnsiCode } from "@std/fmt/colors";
 import { ProcResult } from "../src/result.ts";
 
@@ -11,6 +11,18 @@ Deno.test("ProcResult() starts as a task that has not run", () => {
   assertEquals(result.returncode, null);
   assertEquals(result.timeStart, null);
   assertEquals(result.stdout, "");
+});
+
+Deno.test("ProcResult.timeStart reads back as a new Date each time, null when unset", () => {
+  const result = new ProcResult("k", 1);
+  assertEquals(result.timeStart, null);
+  const start = new Date(1_700_000_000_123);
+  result.timeStart = start;
+  assertEquals(result.timeStart, start);
+  assert(result.timeStart !== start, "a new Date each read");
+  result.timeStart = null;
+  assertEquals(result.timeStart, null);
+  assertEquals(result.toJSON().timeStart, null);
 });
 
 Deno.test("ProcResult.toJSON() gives plain data with ISO dates that survives JSON", () => {

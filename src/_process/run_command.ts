@@ -6,17 +6,34 @@
  *
  * @module
  */
-import { killGroup, trackGroup, untrackGroup } from "./_cleanup.ts";
-import { spawnGrouped } from "./_spawn.ts";
-import { clearArmed } from "./_timers.ts";
+import type { Program, ResolvedOptions } from "../_options.ts";
+import { clearArmed } from "../_util.ts";
+import { commandArgs } from "./command_args.ts";
+import { stopGroup, trackGroup, untrackGroup } from "./groups.ts";
+import { spawnGrouped } from "./spawn.ts";
 
-/** What to run and how. */
+/** What every task of a run runs and how: a command spec without the task's argument. */
+export interface CommandTemplate {
+  command: string | URL;
+  args: string[];
+  /** Replaced by each task's argument in `args` (see commandArgs). */
+  placeholder: string | undefined;
+  cwd: string | URL | undefined;
+  env: Record<string, string> | undefined;
+  stdin: Uint8Array | undefined;
+  maxOutputBytes: number;
+  /** 0 for no timeout. */
+  timeoutMs: number;
+  killGraceMs: number;
+}
+
+/** What to run for one task and how. */
 export interface CommandSpec {
   command: string | URL;
   args: string[];
-  cwd?: string | URL;
-  env?: Record<string, string>;
-  stdin?: Uint8Array;
+  cwd?: string | URL | undefined;
+  env?: Record<string, string> | undefined;
+  stdin?: Uint8Array | undefined;
   maxOutputBytes: number;
   /** 0 for no timeout. */
   timeoutMs: number;
@@ -25,6 +42,45 @@ export interface CommandSpec {
   signal?: AbortSignal;
   /** Told the process group id once the command has started. */
   onSpawn?: (pgid: number) => void;
+}
+
+/** The template of a run's commands, from its validated program and options. */
+export function commandTemplate(
+  program: Extract<Program, { kind: "command" }>,
+  options: ResolvedOptions,
+): CommandTemplate {
+  return {
+    command: program.command,
+    args: program.args,
+    placeholder: options.placeholder,
+    cwd: options.cwd,
+    env: options.env,
+    stdin: options.stdin,
+    maxOutputBytes: options.maxOutputBytes,
+    timeoutMs: options.timeoutMs,
+    killGraceMs: options.killGraceMs,
+  };
+}
+
+/** The spec of one task's command: the template with the task's argument. */
+export function commandSpec(
+  template: CommandTemplate,
+  arg: unknown,
+  signal: AbortSignal,
+  onSpawn?: (pgid: number) => void,
+): CommandSpec {
+  return {
+    command: template.command,
+    args: commandArgs(template.args, arg, template.placeholder),
+    cwd: template.cwd,
+    env: template.env,
+    stdin: template.stdin,
+    maxOutputBytes: template.maxOutputBytes,
+    timeoutMs: template.timeoutMs,
+    killGraceMs: template.killGraceMs,
+    signal,
+    onSpawn,
+  };
 }
 
 /** What happened to one command. */
@@ -38,8 +94,8 @@ export interface CommandOutcome {
   stdoutTruncated: boolean;
   stderrTruncated: boolean;
   timedOut: boolean;
-  /** The abort reason when cancelled through `signal`, else undefined. */
-  cancelled: unknown;
+  /** Whether it was stopped because `signal` aborted. */
+  cancelled: boolean;
   /** The error that prevented the spawn, or null. */
   spawnError: Error | null;
 }
@@ -97,17 +153,9 @@ function emptyOutcome(spawnError: Error): CommandOutcome {
     stdoutTruncated: false,
     stderrTruncated: false,
     timedOut: false,
-    cancelled: undefined,
+    cancelled: false,
     spawnError,
   };
-}
-
-function killChild(child: Deno.ChildProcess, signal: Deno.Signal): void {
-  try {
-    child.kill(signal);
-  } catch {
-    // It has already exited.
-  }
 }
 
 /** Runs one command to its end and reports what happened. */
@@ -128,18 +176,12 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
   spec.onSpawn?.(pgid);
 
   let timedOut = false;
-  let cancelled: unknown = undefined;
+  let cancelled = false;
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    killGroup(pgid, "SIGTERM");
-    killChild(child, "SIGTERM"); // In case its group is not formed yet (see _spawn.ts).
-    setTimeout(() => {
-      killGroup(pgid, "SIGKILL");
-      killChild(child, "SIGKILL");
-      untrackGroup(pgid);
-    }, spec.killGraceMs);
+    stopGroup(pgid, spec.killGraceMs, child);
   };
   const deadline = spec.timeoutMs > 0
     ? setTimeout(() => {
@@ -148,7 +190,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
     }, spec.timeoutMs)
     : undefined;
   const onAbort = () => {
-    cancelled = spec.signal!.reason ?? new DOMException("cancelled", "AbortError");
+    cancelled = true;
     stop();
   };
   if (spec.signal?.aborted) onAbort();

@@ -5,24 +5,26 @@
  * a throw or rejection, an error thrown from a timer while the task runs, an
  * answer that cannot be cloned, and a call to `self.close()` or `Deno.exit()`.
  *
- * The message shapes are in `_worker_types.ts`.
+ * The message shapes are in protocol.ts.
  *
  * @module
  */
-import { commandArgs } from "./_command_args.ts";
-import { runCommand } from "./_process.ts";
+import { commandSpec, type CommandTemplate, runCommand } from "../_process/run_command.ts";
+import type { TaskFunction } from "../types.ts";
+import { epochNow, isTaskReturn, isThenable } from "../_util.ts";
 import {
   Ctrl,
+  encodeOutcome,
+  errorFrom,
   type ErrorShape,
+  errorShape,
+  fromWireTemplate,
   type FromWorker,
   type InitMessage,
-  type OutcomeShape,
   type RunMessage,
   type TaskReport,
   type ToWorker,
-  type WorkerProgram,
-} from "./_worker_types.ts";
-import type { TaskFunction } from "./types.ts";
+} from "./protocol.ts";
 
 interface Scope {
   postMessage(message: unknown): void;
@@ -35,7 +37,7 @@ const post = scope.postMessage.bind(scope) as (message: FromWorker) => void;
 const realClose = scope.close.bind(scope);
 const realExit = Deno.exit;
 
-let program: WorkerProgram | undefined;
+let command: CommandTemplate | undefined;
 let fn: TaskFunction | undefined;
 let fnArgs: unknown[] = [];
 let ctrl: Int32Array;
@@ -55,24 +57,8 @@ const controller = new AbortController();
 /** Rejects the running asynchronous task, when something crashes under it. */
 let crash: ((error: unknown) => void) | undefined;
 
-function now(): number {
-  return performance.timeOrigin + performance.now();
-}
-
-function shape(error: unknown): ErrorShape {
-  try {
-    if (error !== null && typeof error === "object" && "message" in error) {
-      const name = (error as { name?: unknown }).name;
-      return {
-        name: typeof name === "string" ? name : "Error",
-        message: String((error as { message: unknown }).message),
-      };
-    }
-    return { name: "Error", message: String(error) };
-  } catch {
-    return { name: "Error", message: "(an error that cannot be described)" };
-  }
-}
+const now = epochNow;
+const shape = errorShape;
 
 /** Posts reports; an answer that cannot be cloned becomes an error report. */
 function send(reports: TaskReport[]): void {
@@ -179,11 +165,6 @@ globalThis.addEventListener("unhandledrejection", (event) => {
   onCrash(event.reason);
 });
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function";
-}
-
 function settle(value: PromiseLike<unknown>): Promise<unknown> {
   return new Promise((resolve, reject) => {
     crash = reject;
@@ -191,35 +172,14 @@ function settle(value: PromiseLike<unknown>): Promise<unknown> {
   }).finally(() => crash = undefined);
 }
 
-function outcomeShape(outcome: Awaited<ReturnType<typeof runCommand>>): OutcomeShape {
-  return {
-    code: outcome.code,
-    signal: outcome.signal,
-    stdout: outcome.stdout,
-    stderr: outcome.stderr,
-    stdoutTruncated: outcome.stdoutTruncated,
-    stderrTruncated: outcome.stderrTruncated,
-    timedOut: outcome.timedOut,
-    cancelled: outcome.cancelled === undefined ? null : shape(outcome.cancelled).message,
-    spawnError: outcome.spawnError ? shape(outcome.spawnError) : null,
-  };
-}
-
 async function runOne(i: number, arg: unknown, s: number): Promise<TaskReport> {
-  const p = program as Extract<WorkerProgram, { kind: "command" }>;
-  const outcome = await runCommand({
-    command: p.commandIsUrl ? new URL(p.command) : p.command,
-    args: commandArgs(p.args, arg, p.placeholder),
-    cwd: p.cwd === undefined ? undefined : p.cwdIsUrl ? new URL(p.cwd) : p.cwd,
-    env: p.env,
-    stdin: p.stdin,
-    maxOutputBytes: p.maxOutputBytes,
-    timeoutMs: p.timeoutMs,
-    killGraceMs: p.killGraceMs,
-    signal: controller.signal,
-    onSpawn: (pgid) => post({ type: "spawn", i, pgid }),
-  });
-  return { i, s, e: now(), outcome: outcomeShape(outcome) };
+  const spec = commandSpec(
+    command!,
+    arg,
+    controller.signal,
+    (pgid) => post({ type: "spawn", i, pgid }),
+  );
+  return { i, s, e: now(), outcome: encodeOutcome(await runCommand(spec)) };
 }
 
 /** Takes the next task off the queue and claims it, or returns -1 when none is left. */
@@ -264,20 +224,14 @@ interface Waiting {
  */
 function runSync(): Waiting | undefined {
   const call = fn!;
-  while (queue.length > 0) {
+  for (let i = claim(); i >= 0; i = claim()) {
     const batch = queue[0]!;
-    if (batch.pos >= batch.keys.length) {
-      queue.shift();
-      continue;
-    }
-    const pos = batch.pos++;
-    const i = batch.first + pos;
-    if (Atomics.compareExchange(ctrl, Ctrl.Next, i, i + 1) !== i) continue;
+    const pos = i - batch.first;
     const s = started(i);
     let report: TaskReport;
     try {
       const value = call(batch.keys[pos], [...fnArgs, batch.args[pos]], controller.signal);
-      if (Array.isArray(value) && value.length === 2 && typeof value[0] === "boolean") {
+      if (isTaskReturn(value)) {
         const e = now();
         Atomics.store(ctrl, Ctrl.Current, -1);
         pairIndex.push(i);
@@ -301,7 +255,7 @@ function runSync(): Waiting | undefined {
 async function drain(): Promise<void> {
   draining = true;
   try {
-    if (program!.kind === "command") {
+    if (command) {
       for (let i = claim(); i >= 0; i = claim()) {
         const batch = queue[0]!;
         finished(await runOne(i, batch.args[i - batch.first], started(i)), true);
@@ -326,11 +280,13 @@ async function drain(): Promise<void> {
 }
 
 async function init(message: InitMessage): Promise<void> {
-  program = message.program;
+  const program = message.program;
   ctrl = new Int32Array(message.ctrl);
   base = message.base;
   flushMs = message.flushMs;
-  if (program.kind === "function") {
+  if (program.kind === "command") {
+    command = fromWireTemplate(program.template);
+  } else {
     fnArgs = program.args;
     try {
       const module = await import(program.moduleUrl);
@@ -359,6 +315,6 @@ globalThis.addEventListener("message", (event) => {
   } else if (message.type === "init") {
     init(message);
   } else if (message.type === "abort") {
-    controller.abort(new DOMException(message.reason, "AbortError"));
+    controller.abort(errorFrom(message.reason));
   }
 });

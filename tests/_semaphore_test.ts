@@ -1,5 +1,5 @@
 import { assertEquals, assertRejects, assertThrows } from "@std/assert";
-import { Semaphore } from "../src/semaphore.ts";
+import { Semaphore } from "../src/_semaphore.ts";
 
 Deno.test("Semaphore() refuses a max that is not a positive integer or Infinity", () => {
   for (const max of [0, -1, 1.5, NaN]) {

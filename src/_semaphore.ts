@@ -25,21 +25,6 @@ let releaseTo: (sem: Semaphore) => void;
 /**
  * A counting semaphore: at most `max` permits are out at once, and waiters are
  * served in the order they asked.
- *
- * @example Limit concurrency
- * ```ts
- * import { Semaphore } from "@procrun/procrun";
- * import { assertEquals } from "@std/assert";
- *
- * const sem = new Semaphore(2);
- * {
- *   using _a = await sem.acquire();
- *   using _b = await sem.acquire();
- *   assertEquals(sem.tryAcquire(), undefined);
- *   assertEquals(sem.activeCount, 2);
- * }
- * assertEquals(sem.activeCount, 0);
- * ```
  */
 export class Semaphore {
   #max: number;
@@ -79,18 +64,6 @@ export class Semaphore {
    * Takes a permit if one is free now.
    *
    * @returns A permit, or `undefined` when none is free.
-   *
-   * @example Try
-   * ```ts
-   * import { Semaphore } from "@procrun/procrun";
-   * import { assertEquals } from "@std/assert";
-   *
-   * const sem = new Semaphore(1);
-   * const permit = sem.tryAcquire();
-   * assertEquals(sem.tryAcquire(), undefined);
-   * permit?.release();
-   * assertEquals(sem.activeCount, 0);
-   * ```
    */
   tryAcquire(): Permit | undefined {
     if (this.#active >= this.#max || this.pendingCount > 0) return undefined;
@@ -104,19 +77,6 @@ export class Semaphore {
    * @param signal Stops waiting when aborted: the promise rejects with the
    * signal's reason and no permit is taken.
    * @returns A permit to release when done.
-   *
-   * @example Acquire and release
-   * ```ts
-   * import { Semaphore } from "@procrun/procrun";
-   * import { assertEquals } from "@std/assert";
-   *
-   * const sem = new Semaphore(1);
-   * const permit = await sem.acquire();
-   * const next = sem.acquire();
-   * assertEquals(sem.pendingCount, 1);
-   * permit.release();
-   * (await next).release();
-   * ```
    */
   acquire(signal?: AbortSignal): Promise<Permit> {
     if (signal?.aborted) return Promise.reject(signal.reason);

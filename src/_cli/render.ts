@@ -6,13 +6,13 @@
  * @module
  */
 import { red, setColorEnabled, yellow } from "@std/fmt/colors";
-import type { OutputMode } from "./_cli_args.ts";
-import type { TaskFeed } from "./_cli_input.ts";
-import type { JobLog } from "./_cli_joblog.ts";
-import type { OutputQueue } from "./_cli_output.ts";
-import type { ProgressBar } from "./_cli_progress.ts";
-import type { ProcRun } from "./proc_run.ts";
-import type { ProcResult } from "./result.ts";
+import type { OutputMode } from "./args.ts";
+import type { TaskFeed } from "./input.ts";
+import type { JobLog } from "./joblog.ts";
+import type { OutputQueue } from "./output.ts";
+import type { ProgressBar } from "./progress.ts";
+import type { ProcRun } from "../proc_run.ts";
+import type { ProcResult } from "../result.ts";
 
 /** How to render. */
 export interface RenderOptions {

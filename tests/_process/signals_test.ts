@@ -1,7 +1,7 @@
 import { assertEquals } from "@std/assert";
-import { groupMembers, waitFor } from "./_helpers.ts";
+import { groupMembers, waitFor } from "../_helpers.ts";
 
-const fixture = new URL("./fixtures/signal_run.ts", import.meta.url).pathname;
+const fixture = new URL("../fixtures/signal_run.ts", import.meta.url).pathname;
 
 async function pidFiles(dir: string): Promise<string[]> {
   const names: string[] = [];
@@ -11,7 +11,7 @@ async function pidFiles(dir: string): Promise<string[]> {
   return names;
 }
 
-for (const [engine, name] of [["async", "ProcRunAsync"], ["workers", "ProcRunWorkers"]]) {
+for (const [engine, name] of [["async", "ProcRunAsync"], ["workers", "ProcRunWorkers"]] as const) {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.test(`${name}.runAll() leaves no child process behind when the runner gets ${signal}`, async () => {
       const dir = await Deno.makeTempDir();

@@ -4,10 +4,20 @@
  *
  * @module
  */
-import type { CliConfig } from "./_cli_args.ts";
-import { shellJoin } from "./_cli_quote.ts";
-import { commandArgs } from "./_command_args.ts";
-import type { Pargs, TaskFunction } from "./types.ts";
+import type { CliConfig } from "./args.ts";
+import { commandArgs } from "../_process/command_args.ts";
+import type { Pargs, TaskFunction } from "../types.ts";
+
+/** Quotes one word for a POSIX shell; plain words are left as they are. */
+export function shellQuote(word: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Quotes every word and joins them with spaces. */
+export function shellJoin(words: readonly string[]): string {
+  return words.map(shellQuote).join(" ");
+}
 
 /** The placeholder replaced by each task's argument. */
 export const PLACEHOLDER = "{}";
@@ -64,7 +74,7 @@ export async function buildProgram(config: CliConfig): Promise<CliProgram> {
     }
     if (config.engine === "workers") {
       // Checked above on this thread; each worker imports the module by its URL.
-      const { workerFunction } = await import("./worker_function.ts");
+      const { workerFunction } = await import("../worker_function.ts");
       return {
         pargs: [workerFunction(url, name), ...words],
         placeholder: undefined,

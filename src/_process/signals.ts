@@ -1,41 +1,11 @@
 /**
- * Process-wide cleanup: the live process groups of every command, killed when
- * the process exits, and the SIGINT/SIGTERM guard of active runs.
- *
- * Commands run detached, each in its own process group, so that a timeout can
- * kill a whole tree (see PLATFORM.md). A detached group does not get the
- * terminal's Ctrl-C, so this module passes those signals on.
+ * The SIGINT/SIGTERM guard of active runs: while a run holds it, those
+ * signals cancel the run; when the last guard goes after a signal, the
+ * remaining process groups are killed and the signal is raised again.
  *
  * @module
  */
-
-const liveGroups = new Set<number>();
-let unloadHooked = false;
-
-/** Sends `signal` to the process group `pgid`, ignoring groups that are gone. */
-export function killGroup(pgid: number, signal: Deno.Signal): void {
-  try {
-    Deno.kill(-pgid, signal);
-  } catch {
-    // The group has already exited.
-  }
-}
-
-/** Records a live process group, so that it is killed if the process exits. */
-export function trackGroup(pgid: number): void {
-  liveGroups.add(pgid);
-  if (!unloadHooked) {
-    unloadHooked = true;
-    globalThis.addEventListener("unload", () => {
-      for (const pgid of liveGroups) killGroup(pgid, "SIGKILL");
-    });
-  }
-}
-
-/** Forgets a process group once its command and its pipes are done. */
-export function untrackGroup(pgid: number): void {
-  liveGroups.delete(pgid);
-}
+import { killAllGroups } from "./groups.ts";
 
 const guards = new Set<AbortController>();
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM"];
@@ -46,7 +16,7 @@ const REDELIVERY_WAIT_MS = 2000;
 function onSignal(signal: Deno.Signal): void {
   if (received) {
     // A second signal: no more waiting.
-    for (const pgid of liveGroups) killGroup(pgid, "SIGKILL");
+    killAllGroups();
     Deno.exit(signal === "SIGINT" ? 130 : 143);
   }
   received = signal;
@@ -96,7 +66,7 @@ export function guardSignals(controller: AbortController): Disposable {
       if (received) {
         const signal = received;
         received = undefined;
-        for (const pgid of liveGroups) killGroup(pgid, "SIGKILL");
+        killAllGroups();
         Deno.kill(Deno.pid, signal);
         // Deno applies the default action from its signal thread, a moment
         // later: hold this thread until then, so that no code after the run

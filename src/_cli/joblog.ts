@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ProcResult } from "./result.ts";
+import type { ProcResult } from "../result.ts";
 
 const encoder = new TextEncoder();
 

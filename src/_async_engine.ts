@@ -1,0 +1,87 @@
+/**
+ * The asynchronous engine: commands through `Deno.Command` (src/_process/),
+ * functions called on the main thread.
+ *
+ * @module
+ */
+import { callFunction } from "./_call_function.ts";
+import type { AttemptDone, Engine } from "./_engine.ts";
+import type { Program, ResolvedOptions } from "./_options.ts";
+import { recordOutcome } from "./_record.ts";
+import {
+  commandSpec,
+  type CommandTemplate,
+  commandTemplate,
+  runCommand,
+} from "./_process/run_command.ts";
+import { epochNow } from "./_util.ts";
+import type { ProcResult } from "./result.ts";
+import type { TaskFunction } from "./types.ts";
+
+/** Hands out job slot numbers from 1, the lowest free one first. */
+class SlotNumbers {
+  #free: number[] = [];
+  #next = 1;
+
+  take(): number {
+    return this.#free.pop() ?? this.#next++;
+  }
+
+  give(slot: number): void {
+    // Kept sorted high to low, so that pop() returns the lowest.
+    let i = this.#free.length;
+    while (i > 0 && this.#free[i - 1]! < slot) i--;
+    this.#free.splice(i, 0, slot);
+  }
+}
+
+/** Runs each attempt on this thread: a command in its own process group, or a function call. */
+export class AsyncEngine implements Engine {
+  readonly capacity: number;
+  #command: CommandTemplate | undefined;
+  #fn: { fn: TaskFunction; args: unknown[] } | undefined;
+  #timeoutMs: number;
+  #controller = new AbortController();
+  #slots = new SlotNumbers();
+
+  constructor(program: Program, options: ResolvedOptions) {
+    this.capacity = options.numWorkers;
+    this.#timeoutMs = options.timeoutMs;
+    if (program.kind === "command") this.#command = commandTemplate(program, options);
+    else this.#fn = { fn: program.fn, args: program.args };
+  }
+
+  start(): void {}
+
+  submit(result: ProcResult, done: AttemptDone): void {
+    const slot = this.#slots.take();
+    const start = epochNow();
+    const signal = this.#controller.signal;
+    if (this.#command) {
+      runCommand(commandSpec(this.#command, result.arg, signal)).then((outcome) => {
+        recordOutcome(result, outcome, this.#timeoutMs, signal.reason);
+        this.#end(result, done, start, slot);
+      });
+      return;
+    }
+    const { fn, args } = this.#fn!;
+    const call = { fn, args: [...args, result.arg], signal, timeoutMs: this.#timeoutMs };
+    const pending = callFunction(call, result);
+    // No closure for a function that returned synchronously: most tasks of a fast run.
+    if (!pending) this.#end(result, done, start, slot);
+    else pending.then(() => this.#end(result, done, start, slot));
+  }
+
+  abort(reason: unknown): void {
+    this.#controller.abort(reason);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  #end(result: ProcResult, done: AttemptDone, start: number, slot: number): void {
+    this.#slots.give(slot);
+    done(result, { start, end: epochNow(), slot, host: null });
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The live process groups of every command in this thread: signalled as a
+ * group, stopped with SIGTERM then SIGKILL after a grace period, and killed
+ * when the process exits.
+ *
+ * Each command runs in its own process group so that a timeout can kill a
+ * whole tree; `Deno.Command`'s own kill reaches only the direct child.
+ *
+ * @module
+ */
+
+const liveGroups = new Set<number>();
+let unloadHooked = false;
+
+/** Sends `signal` to the process group `pgid`, ignoring groups that are gone. */
+export function killGroup(pgid: number, signal: Deno.Signal): void {
+  try {
+    Deno.kill(-pgid, signal);
+  } catch {
+    // The group has already exited.
+  }
+}
+
+/** Sends SIGKILL to every live process group. */
+export function killAllGroups(): void {
+  for (const pgid of liveGroups) killGroup(pgid, "SIGKILL");
+}
+
+/** Records a live process group, so that it is killed if the process exits. */
+export function trackGroup(pgid: number): void {
+  liveGroups.add(pgid);
+  if (!unloadHooked) {
+    unloadHooked = true;
+    globalThis.addEventListener("unload", killAllGroups);
+  }
+}
+
+/** Forgets a process group once its command and its pipes are done. */
+export function untrackGroup(pgid: number): void {
+  liveGroups.delete(pgid);
+}
+
+/**
+ * Stops the group `pgid`: SIGTERM now, SIGKILL after `graceMs`, then forgets
+ * the group. `leader`, when given, is signalled too: between a spawn and the
+ * child's `setsid()` the group does not exist yet (see spawn.ts).
+ */
+export function stopGroup(
+  pgid: number,
+  graceMs: number,
+  leader?: { kill(signal: Deno.Signal): void },
+): void {
+  killGroup(pgid, "SIGTERM");
+  signalLeader(leader, "SIGTERM");
+  setTimeout(() => {
+    killGroup(pgid, "SIGKILL");
+    signalLeader(leader, "SIGKILL");
+    untrackGroup(pgid);
+  }, graceMs);
+}
+
+function signalLeader(
+  leader: { kill(signal: Deno.Signal): void } | undefined,
+  signal: Deno.Signal,
+): void {
+  try {
+    leader?.kill(signal);
+  } catch {
+    // It has already exited.
+  }
+}

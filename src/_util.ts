@@ -1,0 +1,44 @@
+/**
+ * Small helpers shared by the runner, the engines and the CLI.
+ *
+ * @module
+ */
+
+/**
+ * Clears `timer` if it was armed. The first `clearTimeout()` of a Deno
+ * process loads Deno's Node timers, which a run that never armed a timer (no
+ * timeout, no work stealing) should not pay (bench/README.md, design notes).
+ */
+export function clearArmed(timer: ReturnType<typeof setTimeout> | undefined): void {
+  if (timer !== undefined) clearTimeout(timer);
+}
+
+/** Whether `value` has a `then` method, as `await` sees it. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function";
+}
+
+/** Whether `value` is what a task function must return: `[success: boolean, answer]`. */
+export function isTaskReturn(value: unknown): value is readonly [boolean, unknown] {
+  return Array.isArray(value) && value.length === 2 && typeof value[0] === "boolean";
+}
+
+/** `value` on one line, without colour, as `Deno.inspect` shows it. */
+export function inspectLine(value: unknown, depth?: number): string {
+  try {
+    return Deno.inspect(value, { colors: false, compact: true, breakLength: Infinity, depth });
+  } catch {
+    return String(value);
+  }
+}
+
+/** The message of an error, or the value as text. */
+export function errorText(error: unknown): string {
+  return error instanceof Error || error instanceof DOMException ? error.message : String(error);
+}
+
+/** Now, in milliseconds since the epoch, with sub-millisecond precision. */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}

@@ -1,0 +1,363 @@
+/**
+ * The workers engine: tasks queued here, sent to worker threads in batches
+ * (the decisions are in scheduler.ts), reports decoded into results, and
+ * every way a worker can fail turned into one result per task: a timeout
+ * (watchdog.ts), a crash, a module that cannot load, a cancelled run.
+ *
+ * @module
+ */
+import type { AttemptDone, Engine } from "../_engine.ts";
+import { Fifo } from "../_fifo.ts";
+import { stopGroup, untrackGroup } from "../_process/groups.ts";
+import {
+  type CancelStage,
+  recordCancel,
+  recordError,
+  recordOutcome,
+  recordReturn,
+  recordTimeout,
+} from "../_record.ts";
+import { clearArmed, epochNow } from "../_util.ts";
+import type { ProcResult } from "../result.ts";
+import {
+  decodeOutcome,
+  errorFrom,
+  errorShape,
+  type FromWorker,
+  type PairColumns,
+  type TaskReport,
+  type WorkerProgram,
+} from "./protocol.ts";
+import {
+  FIRST_DEPTH,
+  MAX_IN_FLIGHT,
+  nextAverage,
+  planSends,
+  planSteal,
+  starving,
+} from "./scheduler.ts";
+import { type SlotEvents, WorkerSlot } from "./slot.ts";
+import { warnStuck, Watchdog } from "./watchdog.ts";
+
+/**
+ * A worker sends its reports at least this often (ms) while it works, and at
+ * once when its queue runs dry; more often with a timeout, since the tasks a
+ * worker finished but had not reported when it is terminated run again.
+ */
+const FLUSH_MS = 50;
+const FLUSH_MS_WITH_TIMEOUT = 10;
+/** After an abort, how long past the kill grace a worker has to report its killed commands. */
+const ABORT_REPORT_MS = 2000;
+
+/** What the workers engine runs, and how. */
+export interface WorkersConfig {
+  program: WorkerProgram;
+  /** Worker threads at most. */
+  numWorkers: number;
+  /** 0 for no timeout. */
+  timeoutMs: number;
+  killGraceMs: number;
+  permissions: Deno.PermissionOptions | undefined;
+}
+
+/** Runs attempts on a pool of worker threads. */
+export class WorkersEngine implements Engine {
+  readonly capacity: number;
+  #config: WorkersConfig;
+  #slots: WorkerSlot[] = [];
+  /** Tasks not sent to any worker yet. */
+  #pending = new Fifo<ProcResult>();
+  #avgMs: number | undefined;
+  #base = epochNow();
+  #scheduled = false;
+  #done: AttemptDone | undefined;
+  #aborted: { reason: unknown } | undefined;
+  #broken: Error | undefined;
+  #abortTimers = new Set<ReturnType<typeof setTimeout>>();
+  #abandoned = 0;
+  #stealTimer: ReturnType<typeof setTimeout> | undefined;
+  #stealing = false;
+  #events: SlotEvents = {
+    message: (slot, message) => this.#onMessage(slot, message),
+    crash: (slot, error) => this.#onCrash(slot, error),
+    failedToStart: (error) => this.#failAll(error),
+  };
+
+  constructor(config: WorkersConfig) {
+    this.#config = config;
+    this.capacity = config.numWorkers * MAX_IN_FLIGHT * 2;
+  }
+
+  /** Workers terminated at a timeout while their task was still running. */
+  get abandoned(): number {
+    return this.#abandoned;
+  }
+
+  start(): void {
+    this.#base = epochNow();
+  }
+
+  submit(result: ProcResult, done: AttemptDone): void {
+    this.#done = done;
+    if (this.#aborted) return this.#cancel(result, "before start");
+    if (this.#broken) {
+      recordError(result, this.#broken);
+      return this.#neverRan(result);
+    }
+    this.#pending.push(result);
+    // The first task starts a worker at once, and until the first reports
+    // each batch's worth goes out as it arrives: workers boot and start while
+    // the tasks after them are queued, which takes a while for a long list.
+    if (
+      this.#slots.length === 0 ||
+      this.#avgMs === undefined && this.#pending.size % FIRST_DEPTH === 0
+    ) {
+      return this.#dispatch();
+    }
+    if (this.#scheduled) return;
+    // Send what arrives in this turn of the event loop together: at the end
+    // of this synchronous run of tasks when a worker is starving, else in the
+    // next turn.
+    this.#scheduled = true;
+    const dispatch = () => {
+      this.#scheduled = false;
+      this.#dispatch();
+    };
+    if (starving(this.#loads(), this.#config.numWorkers)) queueMicrotask(dispatch);
+    else setTimeout(dispatch, 0);
+  }
+
+  abort(reason: unknown): void {
+    this.#aborted = { reason };
+    for (const result of this.#pending.drain()) this.#cancel(result, "before start");
+    for (const slot of [...this.#slots]) {
+      for (const result of slot.takeBack()) this.#cancel(result, "before start");
+      if (this.#config.program.kind === "function") {
+        this.#cancelHeld(slot);
+        continue;
+      }
+      // The worker kills each command's group and reports what it printed.
+      slot.post({ type: "abort", reason: errorShape(reason) });
+      const timer = setTimeout(() => {
+        this.#abortTimers.delete(timer);
+        this.#cancelHeld(slot);
+      }, this.#config.killGraceMs + ABORT_REPORT_MS);
+      this.#abortTimers.add(timer);
+    }
+  }
+
+  /** Ends every worker, so that the process can exit. */
+  close(): Promise<void> {
+    clearArmed(this.#stealTimer);
+    for (const timer of this.#abortTimers) clearTimeout(timer);
+    this.#abortTimers.clear();
+    for (const slot of [...this.#slots]) this.#cancelHeld(slot);
+    return Promise.resolve();
+  }
+
+  #loads() {
+    const now = this.#now();
+    return this.#slots.map((slot) => slot.load(now));
+  }
+
+  /** Milliseconds since the run's time base. */
+  #now(): number {
+    return epochNow() - this.#base;
+  }
+
+  #dispatch(): void {
+    const sends = planSends(
+      this.#loads(),
+      this.#pending.size,
+      this.#config.numWorkers,
+      this.#avgMs,
+    );
+    for (const { slot: index, count } of sends) {
+      const slot = this.#slots[index] ?? this.#spawn();
+      for (const [result, error] of slot.send(this.#pending.take(count))) {
+        recordError(result, error);
+        this.#neverRan(result);
+      }
+    }
+    if (this.#pending.size === 0 && !this.#stealing) this.#steal();
+  }
+
+  #spawn(): WorkerSlot {
+    const { program, timeoutMs, permissions } = this.#config;
+    const used = new Set(this.#slots.map((slot) => slot.id));
+    let id = 1;
+    while (used.has(id)) id++;
+    const flushMs = timeoutMs > 0 ? FLUSH_MS_WITH_TIMEOUT : FLUSH_MS;
+    const slot = new WorkerSlot(
+      id,
+      { program, base: this.#base, flushMs },
+      permissions,
+      this.#events,
+    );
+    if (program.kind === "function" && timeoutMs > 0) {
+      slot.watchdog = new Watchdog(timeoutMs, () => this.#now(), {
+        busy: () => !slot.dead && slot.jobs.size > 0,
+        running: () => {
+          const index = slot.current;
+          return index >= 0 && slot.jobs.has(index) ? { index, start: slot.startedAt } : undefined;
+        },
+      }, (index, start) => this.#onTimeout(slot, index, start));
+    }
+    this.#slots.push(slot);
+    return slot;
+  }
+
+  #onMessage(slot: WorkerSlot, message: FromWorker): void {
+    if (message.type === "results") {
+      if (message.pairs) this.#reportPairs(slot, message.pairs);
+      this.#report(slot, message.reports);
+      slot.watchdog?.arm();
+      this.#dispatch();
+    } else if (message.type === "fatal") {
+      this.#report(slot, message.reports);
+      if (message.init) this.#failAll(errorFrom(message.error));
+      else this.#onCrash(slot, errorFrom(message.error));
+    }
+  }
+
+  #report(slot: WorkerSlot, reports: TaskReport[]): void {
+    let total = 0;
+    for (const report of reports) {
+      const result = slot.take(report.i);
+      if (!result) continue;
+      total += report.e - report.s;
+      if (report.error !== undefined) recordError(result, errorFrom(report.error));
+      else if (report.outcome !== undefined) this.#recordCommand(slot, report, result);
+      else recordReturn(result, report.value);
+      this.#end(result, report.s, report.e, slot);
+    }
+    if (reports.length > 0) this.#avgMs = nextAverage(this.#avgMs, total, reports.length);
+  }
+
+  #reportPairs(slot: WorkerSlot, { index, times, success, answers }: PairColumns): void {
+    const n = index.length;
+    for (let k = 0; k < n; k++) {
+      const result = slot.take(index[k]!);
+      if (!result) continue;
+      result.success = success[k] === 1;
+      result.answer = answers[k];
+      this.#end(result, times[2 * k]!, times[2 * k + 1]!, slot);
+    }
+    if (n > 0) this.#avgMs = nextAverage(this.#avgMs, times[2 * n - 1]! - times[0]!, n);
+  }
+
+  #recordCommand(slot: WorkerSlot, report: TaskReport, result: ProcResult): void {
+    const outcome = decodeOutcome(report.outcome!);
+    const { timeoutMs, killGraceMs } = this.#config;
+    recordOutcome(result, outcome, timeoutMs, this.#aborted?.reason);
+    const pgid = slot.groups.get(report.i);
+    if (pgid === undefined) return;
+    slot.groups.delete(report.i);
+    // The worker kills what ignored SIGTERM after the grace period; this
+    // thread does it too, in case the worker is gone by then.
+    if (outcome.timedOut || outcome.cancelled) stopGroup(pgid, killGraceMs);
+    else untrackGroup(pgid);
+  }
+
+  #onTimeout(slot: WorkerSlot, index: number, start: number): void {
+    const result = slot.take(index)!;
+    recordTimeout(result, this.#config.timeoutMs);
+    this.#end(result, this.#base + start, epochNow(), slot);
+    this.#abandoned++;
+    warnStuck();
+    this.#requeue(slot);
+    this.#dispatch();
+  }
+
+  /** The worker of `slot` is gone: its running task fails with `error`. */
+  #onCrash(slot: WorkerSlot, error: Error): void {
+    if (slot.dead) return;
+    const result = slot.take(slot.current);
+    if (result) {
+      recordError(result, error);
+      this.#end(result, this.#base + slot.startedAt, epochNow(), slot);
+    }
+    this.#requeue(slot);
+    this.#dispatch();
+  }
+
+  #retire(slot: WorkerSlot): ProcResult[] {
+    this.#slots = this.#slots.filter((s) => s !== slot);
+    return slot.retire(this.#config.killGraceMs);
+  }
+
+  /**
+   * Retires `slot`; the tasks it held go back to the front of the queue, to
+   * run on another worker, or end as cancelled once the run is.
+   */
+  #requeue(slot: WorkerSlot): void {
+    if (this.#aborted) this.#cancelHeld(slot);
+    else this.#pending.unshift(this.#retire(slot));
+  }
+
+  /** Retires `slot`; the tasks it held end as cancelled. */
+  #cancelHeld(slot: WorkerSlot): void {
+    const running = slot.jobs.get(slot.current);
+    const start = this.#base + slot.startedAt;
+    for (const result of this.#retire(slot)) {
+      this.#cancel(result, "running", slot, result === running ? start : undefined);
+    }
+  }
+
+  /** Takes back the tasks a busy worker has not started, when another is idle. */
+  #steal(): void {
+    clearArmed(this.#stealTimer);
+    this.#stealTimer = undefined;
+    if (this.#aborted) return;
+    const plan = planSteal(this.#loads(), this.#avgMs);
+    if (plan === undefined) return;
+    if ("recheckMs" in plan) {
+      this.#stealTimer = setTimeout(() => {
+        this.#stealTimer = undefined;
+        if (this.#pending.size === 0) this.#steal();
+      }, plan.recheckMs);
+      return;
+    }
+    const taken = this.#slots[plan.victim]!.takeBack();
+    if (taken.length === 0) return;
+    this.#pending.unshift(taken);
+    // One steal per call: the dispatch below must not steal again, or two
+    // slots could pass the same tasks back and forth without end.
+    this.#stealing = true;
+    try {
+      this.#dispatch();
+    } finally {
+      this.#stealing = false;
+    }
+  }
+
+  /** Ends `result` as cancelled; a running one on `slot`, since `start` when known. */
+  #cancel(result: ProcResult, stage: CancelStage, slot?: WorkerSlot, start?: number): void {
+    const reason = this.#aborted
+      ? this.#aborted.reason
+      : new DOMException("the run ended before the task", "AbortError");
+    recordCancel(result, reason, stage);
+    if (stage === "before start") return this.#neverRan(result);
+    const end = epochNow();
+    this.#done!(result, { start: start ?? end, end, slot: slot?.id ?? null, host: null });
+  }
+
+  /** The task module cannot be loaded: every task fails with `error`, none runs. */
+  #failAll(error: Error): void {
+    this.#broken = error;
+    const results = this.#pending.drain();
+    for (const slot of [...this.#slots]) results.push(...this.#retire(slot));
+    for (const result of results) {
+      recordError(result, error);
+      this.#neverRan(result);
+    }
+  }
+
+  #end(result: ProcResult, start: number, end: number, slot: WorkerSlot): void {
+    this.#done!(result, { start, end, slot: slot.id, host: null });
+  }
+
+  #neverRan(result: ProcResult): void {
+    this.#done!(result, { start: null, end: epochNow(), slot: null, host: null });
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * One worker thread of the workers engine and the tasks it holds: its
+ * control block, the tasks sent and not reported (by index), the process
+ * groups of its running commands, and its watchdog.
+ *
+ * @module
+ */
+import { stopGroup, trackGroup } from "../_process/groups.ts";
+import type { ProcResult } from "../result.ts";
+import {
+  Ctrl,
+  type FromWorker,
+  type InitMessage,
+  parseUncaught,
+  type ToWorker,
+} from "./protocol.ts";
+import type { SlotLoad } from "./scheduler.ts";
+import type { Watchdog } from "./watchdog.ts";
+
+/** What a worker slot tells its engine. */
+export interface SlotEvents {
+  /** A message from the worker (the slot handles `spawn` and `ready` itself). */
+  message(slot: WorkerSlot, message: FromWorker): void;
+  /** The worker crashed or sent what cannot be read. */
+  crash(slot: WorkerSlot, error: Error): void;
+  /** The worker could not even load: any other would fail the same way. */
+  failedToStart(error: Error): void;
+}
+
+/** The worker's options: a module worker, with its own permissions if asked. */
+type Options = WorkerOptions & { deno?: { permissions: Deno.PermissionOptions } };
+
+/** One worker thread, the job slot `id`. */
+export class WorkerSlot {
+  /** The job slot number, from 1. */
+  readonly id: number;
+  /** Tasks sent and not yet reported, by index. */
+  readonly jobs = new Map<number, ProcResult>();
+  /** Process groups of running commands, by task index. */
+  readonly groups = new Map<number, number>();
+  /** The timeout watchdog, for function tasks with a timeout. */
+  watchdog: Watchdog | undefined;
+  /** Whether the worker was terminated. */
+  dead = false;
+  #worker: Worker;
+  #ctrl: Int32Array;
+  /** The index the next task sent gets. */
+  #sent = 0;
+  #ready = false;
+
+  /**
+   * Starts the worker and sends it `init`.
+   *
+   * @param id The job slot number.
+   * @param init What to run (the control block is added here).
+   * @param permissions The worker's permissions, if set.
+   * @param events Where the worker's messages and failures go.
+   */
+  constructor(
+    id: number,
+    init: Omit<InitMessage, "type" | "ctrl">,
+    permissions: Deno.PermissionOptions | undefined,
+    events: SlotEvents,
+  ) {
+    this.id = id;
+    const options: Options = { type: "module", name: `procrun-worker-${id}` };
+    if (permissions !== undefined) options.deno = { permissions };
+    this.#worker = new Worker(new URL("./worker.ts", import.meta.url), options);
+    const sab = new SharedArrayBuffer(Ctrl.Size * Int32Array.BYTES_PER_ELEMENT);
+    this.#ctrl = new Int32Array(sab);
+    this.#ctrl[Ctrl.Current] = -1;
+    this.#worker.onmessage = (event: MessageEvent<FromWorker>) => {
+      if (this.dead) return;
+      const message = event.data;
+      if (message.type === "ready") this.#ready = true;
+      else if (message.type === "spawn") {
+        trackGroup(message.pgid);
+        this.groups.set(message.i, message.pgid);
+      } else events.message(this, message);
+    };
+    this.#worker.onerror = (event) => {
+      event.preventDefault();
+      const error = parseUncaught(event.message ?? "the worker crashed");
+      if (this.#ready) {
+        events.crash(this, error);
+      } else {
+        error.message = `a procrun worker could not start: ${error.message}`;
+        events.failedToStart(error);
+      }
+    };
+    this.#worker.onmessageerror = () => {
+      events.crash(this, new Error("A message from the worker could not be read"));
+    };
+    this.post({ type: "init", ctrl: sab, ...init });
+  }
+
+  /** Posts `message` to the worker; throws what `postMessage` throws (DataCloneError). */
+  post(message: ToWorker): void {
+    this.#worker.postMessage(message);
+  }
+
+  /**
+   * Sends `results`' tasks in one message, or one at a time when some key or
+   * argument cannot be cloned. Returns the tasks that could not be sent, each
+   * with the error that stopped it.
+   */
+  send(results: ProcResult[]): [ProcResult, unknown][] {
+    const message = (batch: ProcResult[]): ToWorker => ({
+      type: "run",
+      first: this.#sent,
+      keys: batch.map((result) => result.key),
+      args: batch.map((result) => result.arg),
+    });
+    const failed: [ProcResult, unknown][] = [];
+    try {
+      this.post(message(results));
+      for (const result of results) this.jobs.set(this.#sent++, result);
+    } catch {
+      for (const result of results) {
+        try {
+          this.post(message([result]));
+          this.jobs.set(this.#sent++, result);
+        } catch (error) {
+          failed.push([result, error]);
+        }
+      }
+    }
+    this.watchdog?.arm();
+    return failed;
+  }
+
+  /** The running task's index, or -1 between tasks. */
+  get current(): number {
+    return Atomics.load(this.#ctrl, Ctrl.Current);
+  }
+
+  /** When the running task started, in ms after the run's base. */
+  get startedAt(): number {
+    return Atomics.load(this.#ctrl, Ctrl.Start);
+  }
+
+  /** What the scheduler needs to know, `now` being ms after the run's base. */
+  load(now: number): SlotLoad {
+    const current = this.current;
+    return {
+      inFlight: this.jobs.size,
+      unstarted: this.#sent - Atomics.load(this.#ctrl, Ctrl.Next),
+      ranMs: current >= 0 ? now - this.startedAt : 0,
+    };
+  }
+
+  /** Removes and returns the task with `index`, if held. */
+  take(index: number): ProcResult | undefined {
+    const result = this.jobs.get(index);
+    if (result !== undefined) this.jobs.delete(index);
+    return result;
+  }
+
+  /** Atomically takes back the tasks the worker has not started (work stealing). */
+  takeBack(): ProcResult[] {
+    while (true) {
+      const next = Atomics.load(this.#ctrl, Ctrl.Next);
+      if (next >= this.#sent) return [];
+      if (Atomics.compareExchange(this.#ctrl, Ctrl.Next, next, this.#sent) !== next) continue;
+      const taken: ProcResult[] = [];
+      for (let i = next; i < this.#sent; i++) {
+        const result = this.take(i);
+        if (result) taken.push(result);
+      }
+      return taken;
+    }
+  }
+
+  /**
+   * Terminates the worker, stops its commands' process groups (SIGTERM, then
+   * SIGKILL after `killGraceMs`) and returns the tasks it had not reported:
+   * those it had not started, and those whose reports it had not sent yet.
+   */
+  retire(killGraceMs: number): ProcResult[] {
+    if (this.dead) return [];
+    this.dead = true;
+    this.watchdog?.stop();
+    this.#worker.terminate();
+    // Stop it from starting anything else, in case its thread still runs.
+    Atomics.store(this.#ctrl, Ctrl.Next, 0x7fffffff);
+    for (const pgid of this.groups.values()) stopGroup(pgid, killGraceMs);
+    this.groups.clear();
+    const held = [...this.jobs.values()];
+    this.jobs.clear();
+    return held;
+  }
+}

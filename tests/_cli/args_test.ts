@@ -1,0 +1,169 @@
+import { assertEquals, assertThrows } from "@std/assert";
+import { parseCli, UsageError } from "../../src/_cli/args.ts";
+
+/** Asserts that `args` is refused with a UsageError whose message includes `fragment`. */
+function refused(args: string[], fragment: string): UsageError {
+  return assertThrows(() => parseCli(args), UsageError, fragment);
+}
+
+Deno.test("parseCli() gives the defaults for a bare command", () => {
+  assertEquals(parseCli(["echo"]), {
+    help: false,
+    version: false,
+    command: ["echo"],
+    inlineArgs: undefined,
+    argFile: undefined,
+    keySep: undefined,
+    shell: false,
+    module: undefined,
+    exportName: "default",
+    jobs: 4,
+    timeout: 0,
+    killGrace: undefined,
+    engine: "async",
+    keepOrder: false,
+    dryRun: false,
+    color: "auto",
+    quiet: false,
+    joblog: undefined,
+    progress: undefined,
+    output: "default",
+  });
+});
+
+Deno.test("parseCli() keeps the word after a boolean option as the command", () => {
+  // parseArgs alone would read `-q true` as quiet = true and lose the command.
+  const config = parseCli(["-q", "true", ":::", "1"]);
+  assertEquals(config.quiet, true);
+  assertEquals(config.command, ["true"]);
+  assertEquals(config.inlineArgs, ["1"]);
+});
+
+Deno.test("parseCli() leaves the command's own options to the command", () => {
+  const config = parseCli(["-j", "2", "ls", "-l", "--timeout", "5", "-q"]);
+  assertEquals(config.command, ["ls", "-l", "--timeout", "5", "-q"]);
+  assertEquals(config.jobs, 2);
+  assertEquals(config.timeout, 0);
+  assertEquals(config.quiet, false);
+});
+
+Deno.test("parseCli() joins a separate value to its option, so a value may start with '-'", () => {
+  const error = refused(["--timeout", "-1", "sleep"], "--timeout");
+  assertEquals(error.message, "--timeout must be a number of seconds >= 0 (0 for none): got '-1'");
+  refused(["--timeout=-1", "sleep"], "got '-1'");
+  refused(["-t", "-1", "sleep"], "--timeout must be");
+  refused(["--kill-grace", "-2", "sleep"], "--kill-grace must be a number of seconds >= 0");
+  refused(["--jobs", "-3", "sleep"], "--jobs must be a non-negative integer");
+});
+
+Deno.test("parseCli() reads short options with attached, separate and bundled values", () => {
+  assertEquals(parseCli(["-j4", "echo"]).jobs, 4);
+  assertEquals(parseCli(["-j", "5", "echo"]).jobs, 5);
+  const bundled = parseCli(["-qj", "6", "echo"]);
+  assertEquals([bundled.quiet, bundled.jobs, bundled.command], [true, 6, ["echo"]]);
+  const timeout = parseCli(["-qt", "1.5", "sleep"]);
+  assertEquals([timeout.quiet, timeout.timeout, timeout.command], [true, 1.5, ["sleep"]]);
+  assertEquals(parseCli(["--jobs=0", "echo"]).jobs, 0);
+});
+
+Deno.test("parseCli() ends its options at '--'", () => {
+  const config = parseCli(["-q", "--", "-x", "--json", ":::", "a"]);
+  assertEquals(config.quiet, true);
+  assertEquals(config.output, "default");
+  assertEquals(config.command, ["-x", "--json"]);
+  assertEquals(config.inlineArgs, ["a"]);
+  // "--" is never taken as an option's value.
+  refused(["--timeout", "--", "sleep"], "--timeout needs a value");
+});
+
+Deno.test("parseCli() splits the command from the task arguments at ':::'", () => {
+  const config = parseCli(["echo", "a", ":::", "1", "2", ":::"]);
+  assertEquals(config.command, ["echo", "a"]);
+  assertEquals(config.inlineArgs, ["1", "2", ":::"], "only the first ':::' splits");
+  assertEquals(parseCli(["echo", ":::"]).inlineArgs, []);
+  assertEquals(parseCli(["echo", "a"]).inlineArgs, undefined);
+  // ":::" right after an option that takes a value is not that value.
+  refused(["-j", ":::", "1"], "--jobs needs a value");
+});
+
+Deno.test("parseCli() takes the last of a repeated option", () => {
+  assertEquals(parseCli(["-j", "2", "--jobs", "3", "echo"]).jobs, 3);
+  assertEquals(parseCli(["--timeout=1", "-t", "2", "echo"]).timeout, 2);
+  assertEquals(parseCli(["--engine", "workers", "--engine", "async", "echo"]).engine, "async");
+});
+
+Deno.test("parseCli() refuses two output modes together", () => {
+  refused(["--json", "--jsonl", "echo"], "--json and --jsonl cannot be used together");
+  refused(["--report", "--json", "echo"], "--report and --json cannot be used together");
+  assertEquals(parseCli(["--jsonl", "echo"]).output, "jsonl");
+  assertEquals(parseCli(["--report", "echo"]).output, "report");
+});
+
+Deno.test("parseCli() refuses an unknown option and names it", () => {
+  assertEquals(
+    refused(["--frobnicate", "echo"], "--frobnicate").message,
+    "unknown option '--frobnicate'",
+  );
+  assertEquals(refused(["--frob=3", "echo"], "--frob").message, "unknown option '--frob'");
+  refused(["-x", "echo"], "unknown option '-x'");
+});
+
+Deno.test("parseCli() refuses --export without --module", () => {
+  refused(["--export", "double", "echo"], "--export needs --module");
+  const config = parseCli(["--module", "tasks.ts", "--export", "double"]);
+  assertEquals([config.module, config.exportName, config.command], ["tasks.ts", "double", []]);
+});
+
+Deno.test("parseCli() refuses ':::' together with --arg-file", () => {
+  refused(["-a", "list.txt", "echo", ":::", "1"], "':::' and --arg-file cannot be used together");
+  assertEquals(parseCli(["-a", "list.txt", "echo"]).argFile, "list.txt");
+});
+
+Deno.test("parseCli() refuses a missing command, --shell with --module and bad values", () => {
+  refused([], "no command given");
+  refused(["-q"], "no command given");
+  refused(["--shell", "--module", "tasks.ts"], "--shell and --module cannot be used together");
+  refused(["--jobs", "1.5", "echo"], "--jobs must be a non-negative integer (0 for no limit)");
+  refused(["--jobs", " ", "echo"], "got ' '");
+  refused(["--engine", "threads", "echo"], "--engine must be one of async, workers: got 'threads'");
+  refused(["--color", "yes", "echo"], "--color must be one of auto, always, never");
+  refused(["--key-sep="], "--key-sep needs a value");
+});
+
+Deno.test("parseCli() returns for --help and --version without a command", () => {
+  assertEquals(parseCli(["--help"]).help, true);
+  assertEquals(parseCli(["-h"]).help, true);
+  assertEquals(parseCli(["-V"]).version, true);
+  assertEquals(parseCli(["--version"]).command, []);
+});
+
+Deno.test("parseCli() forces --progress on or off, else leaves it undecided", () => {
+  assertEquals(parseCli(["--progress", "echo"]).progress, true);
+  assertEquals(parseCli(["--no-progress", "echo"]).progress, false);
+  assertEquals(parseCli(["echo"]).progress, undefined);
+});
+
+Deno.test("parseCli() reads every other option", () => {
+  const config = parseCli([
+    "--keep-order",
+    "--dry-run",
+    "--color",
+    "never",
+    "--joblog",
+    "log.tsv",
+    "--key-sep",
+    "=",
+    "--kill-grace",
+    "0.5",
+    "--shell",
+    "echo {}",
+  ]);
+  assertEquals(config.keepOrder, true);
+  assertEquals(config.dryRun, true);
+  assertEquals(config.color, "never");
+  assertEquals(config.joblog, "log.tsv");
+  assertEquals(config.keySep, "=");
+  assertEquals(config.killGrace, 0.5);
+  assertEquals(config.shell, true);
+  assertEquals(config.command, ["echo {}"]);
+});
