@@ -474,3 +474,34 @@ await server.shutdown();
   assertEquals(status.code, 0, err);
   assertEquals(JSON.parse(out), [[9, null], [16, null]]);
 });
+
+Deno.test("ProcRunWorkers.runAll() reports the same cancellation as ProcRunAsync for the same abort reason", async () => {
+  const dir = await Deno.makeTempDir();
+  const cancelled = async (engine: "async" | "workers", reason: unknown) => {
+    const controller = new AbortController();
+    const options = { numWorkers: 1, signal: controller.signal };
+    const marker = `${dir}/${engine}-${crypto.randomUUID()}`;
+    const tasks: Task[] = [[1, marker], [2, `${marker}-2`]];
+    // Each command says it started (a file: the handshake), then sleeps.
+    const pargs = [SH, "-c", 'echo started; : > "$0"; exec sleep 30'] as const;
+    const run = engine === "async"
+      ? new ProcRunAsync(pargs, tasks, options)
+      : new ProcRunWorkers(pargs, tasks, options);
+    const running = run.runAll();
+    await waitFor(
+      () => Deno.stat(marker).then(() => true, () => false),
+      10_000,
+      "the first task started",
+    );
+    controller.abort(reason);
+    return (await running).map((r) => [r.cancelled, r.exception, r.error, r.stdout]);
+  };
+  const reasons = [new RangeError("halt now"), "stop", new DOMException("t", "TimeoutError")];
+  for (const reason of reasons) {
+    const viaAsync = await cancelled("async", reason);
+    assertEquals(await cancelled("workers", reason), viaAsync);
+    assertEquals(viaAsync[0]![0], true);
+    assertEquals(viaAsync[0]![3], "started\n", "the first task was running");
+  }
+  await Deno.remove(dir, { recursive: true });
+});

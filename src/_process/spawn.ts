@@ -4,9 +4,9 @@
  * `new Deno.Command(cmd, { detached: true }).spawn()` gives the child its own
  * session and process group, but Deno then starts it with `fork()` (a
  * `pre_exec` hook runs `setsid()`), which copies the page tables of the whole
- * Deno process: on Deno 2.9.6 that costs 3 to 5 ms of main-thread time per
- * spawn, against about 0.5 ms for the `posix_spawn()` (vfork) path that Deno
- * takes without `detached`. So, on Linux, when the util-linux `setsid` program
+ * Deno process, many times the cost of the `posix_spawn()` (vfork) path that
+ * Deno takes without `detached` (measured in bench/README.md, design notes).
+ * So, on Linux, when the util-linux `setsid` program
  * is there and the permissions allow it, the command is started as
  * `setsid -- /abs/command args...` without `detached`: `setsid` makes itself
  * the leader of a new session and process group (the same as `detached`) and
@@ -16,7 +16,7 @@
  *
  * Between the spawn and the child's `setsid()` there is a short window in which
  * the group does not exist yet: whoever stops the command should also signal
- * the child itself (see runCommand).
+ * the child itself (see stopGroup in groups.ts).
  *
  * @module
  */
