@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { callFunction } from "./_call_function.ts";
+import { callFunction, type FunctionCall } from "./_call_function.ts";
 import type { AttemptDone, Engine } from "./_engine.ts";
 import type { Program, ResolvedOptions } from "./_options.ts";
 import { recordOutcome } from "./_record.ts";
@@ -16,7 +16,6 @@ import {
 } from "./_process/run_command.ts";
 import { epochNow } from "./_util.ts";
 import type { ProcResult } from "./result.ts";
-import type { TaskFunction } from "./types.ts";
 
 /** Hands out job slot numbers from 1, the lowest free one first. */
 class SlotNumbers {
@@ -39,7 +38,7 @@ class SlotNumbers {
 export class AsyncEngine implements Engine {
   readonly capacity: number;
   #command: CommandTemplate | undefined;
-  #fn: { fn: TaskFunction; args: unknown[] } | undefined;
+  #fn: { call: FunctionCall; args: unknown[] } | undefined;
   #timeoutMs: number;
   #controller = new AbortController();
   #slots = new SlotNumbers();
@@ -48,7 +47,10 @@ export class AsyncEngine implements Engine {
     this.capacity = options.numWorkers;
     this.#timeoutMs = options.timeoutMs;
     if (program.kind === "command") this.#command = commandTemplate(program, options);
-    else this.#fn = { fn: program.fn, args: program.args };
+    else {
+      const call = { fn: program.fn, signal: this.#controller.signal, timeoutMs: this.#timeoutMs };
+      this.#fn = { call, args: program.args };
+    }
   }
 
   start(): void {}
@@ -64,9 +66,8 @@ export class AsyncEngine implements Engine {
       });
       return;
     }
-    const { fn, args } = this.#fn!;
-    const call = { fn, args: [...args, result.arg], signal, timeoutMs: this.#timeoutMs };
-    const pending = callFunction(call, result);
+    const { call, args } = this.#fn!;
+    const pending = callFunction(call, [...args, result.arg], result);
     // No closure for a function that returned synchronously: most tasks of a fast run.
     if (!pending) this.#end(result, done, start, slot);
     else pending.then(() => this.#end(result, done, start, slot));

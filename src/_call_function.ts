@@ -9,11 +9,9 @@ import { clearArmed, isThenable } from "./_util.ts";
 import type { ProcResult } from "./result.ts";
 import type { TaskFunction } from "./types.ts";
 
-/** One call of a task function. */
+/** How a run calls its task function: the same for every task. */
 export interface FunctionCall {
   fn: TaskFunction;
-  /** `[...pargs.slice(1), arg]`. */
-  args: unknown[];
   /** Aborted when the run is cancelled. */
   signal: AbortSignal;
   /** 0 for no timeout. */
@@ -21,14 +19,18 @@ export interface FunctionCall {
 }
 
 /**
- * Calls a task function and fills in `result`. Returns nothing when the
+ * Calls a task function with `args` (`[...pargs.slice(1), arg]`) and fills in `result`. Returns nothing when the
  * function returned or threw synchronously (no timer, listener or promise is
  * made for it: a timer could not interrupt it anyway), else a promise that
  * settles at the function's end, at its deadline or on cancellation, even if
  * the function never settles.
  */
-export function callFunction(call: FunctionCall, result: ProcResult): Promise<void> | undefined {
-  const { fn, args, signal, timeoutMs } = call;
+export function callFunction(
+  call: FunctionCall,
+  args: unknown[],
+  result: ProcResult,
+): Promise<void> | undefined {
+  const { fn, signal, timeoutMs } = call;
   const t0 = timeoutMs > 0 ? performance.now() : 0;
   const deadline = timeoutMs > 0 ? new AbortController() : undefined;
   const taskSignal = deadline ? AbortSignal.any([signal, deadline.signal]) : signal;

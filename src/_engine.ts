@@ -31,7 +31,10 @@ export interface AttemptEnd {
   host: string | null;
 }
 
-/** Ends one attempt: called exactly once per `submit`, possibly before `submit` returns. */
+/**
+ * Ends one attempt: called exactly once per `submit` with the function given
+ * to that `submit`, possibly before `submit` returns.
+ */
 export type AttemptDone = (result: ProcResult, end: AttemptEnd) => void;
 
 /** What runs tasks for a runner. */

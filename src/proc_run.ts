@@ -24,12 +24,10 @@ const STREAM_BUFFER = 256;
 interface RunState {
   signal: AbortSignal;
   deliver: (result: ProcResult) => void;
-  /** The permit of each task handed to the engine and not ended yet. */
-  inflight: Map<ProcResult, Permit>;
+  /** Tasks handed to the engine and not ended yet. */
+  inflight: number;
   /** Called when the last task in flight ends, once the input is read. */
   drained: (() => void) | undefined;
-  /** Ends an attempt (the engine's callback): one function for the whole run. */
-  done: AttemptDone;
 }
 
 /**
@@ -259,9 +257,8 @@ export abstract class ProcRun {
           controller.abort(error);
         }
       },
-      inflight: new Map(),
+      inflight: 0,
       drained: undefined,
-      done: (result, end) => this.#finish(run, result, end),
     };
     using _guard = handleSignals ? guardSignals(controller) : undefined;
 
@@ -302,7 +299,7 @@ export abstract class ProcRun {
       controller.abort(error);
       await close();
     }
-    if (run.inflight.size > 0) await new Promise<void>((resolve) => run.drained = resolve);
+    if (run.inflight > 0) await new Promise<void>((resolve) => run.drained = resolve);
     try {
       await engine.close();
     } finally {
@@ -323,28 +320,29 @@ export abstract class ProcRun {
       return;
     }
     if (this.#options.verbose) console.error(`procrun: start ${String(result.key)}`);
-    run.inflight.set(result, permit);
+    run.inflight++;
+    // Ends the task once, however often the engine calls it.
+    let ended = false;
+    const done: AttemptDone = (_, end) => {
+      if (ended) return;
+      ended = true;
+      this.#finish(run, result, end, permit);
+    };
     try {
-      this.#engine.submit(result, run.done);
+      this.#engine.submit(result, done);
     } catch (error) {
       // Only a bug of the engine's could land here: the task still ends.
-      if (run.inflight.has(result)) {
-        recordError(result, error);
-        const now = epochNow();
-        run.done(result, { start: now, end: now, slot: null, host: null });
-      }
+      if (!ended) recordError(result, error);
+      const now = epochNow();
+      done(result, { start: now, end: now, slot: null, host: null });
     }
   }
 
   /**
    * Ends an attempt as its engine reports it: sets the times, delivers the
-   * result and gives back its permit, once per task however often the engine
-   * calls it. Never throws.
+   * result and gives back its permit. Never throws.
    */
-  #finish(run: RunState, result: ProcResult, end: AttemptEnd): void {
-    const permit = run.inflight.get(result);
-    if (permit === undefined) return;
-    run.inflight.delete(result);
+  #finish(run: RunState, result: ProcResult, end: AttemptEnd, permit: Permit): void {
     try {
       if (end.start === null) {
         resultTimes.set(result, null, null);
@@ -367,7 +365,7 @@ export abstract class ProcRun {
       recordError(result, error);
     } finally {
       permit.release();
-      if (run.inflight.size === 0) run.drained?.();
+      if (--run.inflight === 0) run.drained?.();
     }
   }
 }

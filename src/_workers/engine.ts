@@ -36,7 +36,7 @@ import {
   planSteal,
   starving,
 } from "./scheduler.ts";
-import { type SlotEvents, WorkerSlot } from "./slot.ts";
+import { type Job, type SlotEvents, WorkerSlot } from "./slot.ts";
 import { warnStuck, Watchdog } from "./watchdog.ts";
 
 /**
@@ -66,11 +66,10 @@ export class WorkersEngine implements Engine {
   #config: WorkersConfig;
   #slots: WorkerSlot[] = [];
   /** Tasks not sent to any worker yet. */
-  #pending = new Fifo<ProcResult>();
+  #pending = new Fifo<Job>();
   #avgMs: number | undefined;
   #base = epochNow();
   #scheduled = false;
-  #done: AttemptDone | undefined;
   #aborted: { reason: unknown } | undefined;
   #broken: Error | undefined;
   #abortTimers = new Set<ReturnType<typeof setTimeout>>();
@@ -98,13 +97,13 @@ export class WorkersEngine implements Engine {
   }
 
   submit(result: ProcResult, done: AttemptDone): void {
-    this.#done = done;
-    if (this.#aborted) return this.#cancel(result, "before start");
+    const job = { result, done };
+    if (this.#aborted) return this.#cancel(job, "before start");
     if (this.#broken) {
       recordError(result, this.#broken);
-      return this.#neverRan(result);
+      return this.#neverRan(job);
     }
-    this.#pending.push(result);
+    this.#pending.push(job);
     // The first task starts a worker at once, and until the first reports
     // each batch's worth goes out as it arrives: workers boot and start while
     // the tasks after them are queued, which takes a while for a long list.
@@ -129,9 +128,9 @@ export class WorkersEngine implements Engine {
 
   abort(reason: unknown): void {
     this.#aborted = { reason };
-    for (const result of this.#pending.drain()) this.#cancel(result, "before start");
+    for (const job of this.#pending.drain()) this.#cancel(job, "before start");
     for (const slot of [...this.#slots]) {
-      for (const result of slot.takeBack()) this.#cancel(result, "before start");
+      for (const job of slot.takeBack()) this.#cancel(job, "before start");
       if (this.#config.program.kind === "function") {
         this.#cancelHeld(slot);
         continue;
@@ -174,9 +173,9 @@ export class WorkersEngine implements Engine {
     );
     for (const { slot: index, count } of sends) {
       const slot = this.#slots[index] ?? this.#spawn();
-      for (const [result, error] of slot.send(this.#pending.take(count))) {
-        recordError(result, error);
-        this.#neverRan(result);
+      for (const [job, error] of slot.send(this.#pending.take(count))) {
+        recordError(job.result, error);
+        this.#neverRan(job);
       }
     }
     if (this.#pending.size === 0 && !this.#stealing) this.#steal();
@@ -223,13 +222,14 @@ export class WorkersEngine implements Engine {
   #report(slot: WorkerSlot, reports: TaskReport[]): void {
     let total = 0;
     for (const report of reports) {
-      const result = slot.take(report.i);
-      if (!result) continue;
+      const job = slot.take(report.i);
+      if (!job) continue;
       total += report.e - report.s;
+      const result = job.result;
       if (report.error !== undefined) recordError(result, errorFrom(report.error));
       else if (report.outcome !== undefined) this.#recordCommand(slot, report, result);
       else recordReturn(result, report.value);
-      this.#end(result, report.s, report.e, slot);
+      this.#end(job, report.s, report.e, slot);
     }
     if (reports.length > 0) this.#avgMs = nextAverage(this.#avgMs, total, reports.length);
   }
@@ -237,11 +237,11 @@ export class WorkersEngine implements Engine {
   #reportPairs(slot: WorkerSlot, { index, times, success, answers }: PairColumns): void {
     const n = index.length;
     for (let k = 0; k < n; k++) {
-      const result = slot.take(index[k]!);
-      if (!result) continue;
-      result.success = success[k] === 1;
-      result.answer = answers[k];
-      this.#end(result, times[2 * k]!, times[2 * k + 1]!, slot);
+      const job = slot.take(index[k]!);
+      if (!job) continue;
+      job.result.success = success[k] === 1;
+      job.result.answer = answers[k];
+      this.#end(job, times[2 * k]!, times[2 * k + 1]!, slot);
     }
     if (n > 0) this.#avgMs = nextAverage(this.#avgMs, times[2 * n - 1]! - times[0]!, n);
   }
@@ -260,9 +260,9 @@ export class WorkersEngine implements Engine {
   }
 
   #onTimeout(slot: WorkerSlot, index: number, start: number): void {
-    const result = slot.take(index)!;
-    recordTimeout(result, this.#config.timeoutMs);
-    this.#end(result, this.#base + start, epochNow(), slot);
+    const job = slot.take(index)!;
+    recordTimeout(job.result, this.#config.timeoutMs);
+    this.#end(job, this.#base + start, epochNow(), slot);
     this.#abandoned++;
     warnStuck();
     this.#requeue(slot);
@@ -272,16 +272,16 @@ export class WorkersEngine implements Engine {
   /** The worker of `slot` is gone: its running task fails with `error`. */
   #onCrash(slot: WorkerSlot, error: Error): void {
     if (slot.dead) return;
-    const result = slot.take(slot.current);
-    if (result) {
-      recordError(result, error);
-      this.#end(result, this.#base + slot.startedAt, epochNow(), slot);
+    const job = slot.take(slot.current);
+    if (job) {
+      recordError(job.result, error);
+      this.#end(job, this.#base + slot.startedAt, epochNow(), slot);
     }
     this.#requeue(slot);
     this.#dispatch();
   }
 
-  #retire(slot: WorkerSlot): ProcResult[] {
+  #retire(slot: WorkerSlot): Job[] {
     this.#slots = this.#slots.filter((s) => s !== slot);
     return slot.retire(this.#config.killGraceMs);
   }
@@ -299,8 +299,8 @@ export class WorkersEngine implements Engine {
   #cancelHeld(slot: WorkerSlot): void {
     const running = slot.jobs.get(slot.current);
     const start = this.#base + slot.startedAt;
-    for (const result of this.#retire(slot)) {
-      this.#cancel(result, "running", slot, result === running ? start : undefined);
+    for (const job of this.#retire(slot)) {
+      this.#cancel(job, "running", slot, job === running ? start : undefined);
     }
   }
 
@@ -331,33 +331,33 @@ export class WorkersEngine implements Engine {
     }
   }
 
-  /** Ends `result` as cancelled; a running one on `slot`, since `start` when known. */
-  #cancel(result: ProcResult, stage: CancelStage, slot?: WorkerSlot, start?: number): void {
+  /** Ends `job` as cancelled; a running one on `slot`, since `start` when known. */
+  #cancel(job: Job, stage: CancelStage, slot?: WorkerSlot, start?: number): void {
     const reason = this.#aborted
       ? this.#aborted.reason
       : new DOMException("the run ended before the task", "AbortError");
-    recordCancel(result, reason, stage);
-    if (stage === "before start") return this.#neverRan(result);
+    recordCancel(job.result, reason, stage);
+    if (stage === "before start") return this.#neverRan(job);
     const end = epochNow();
-    this.#done!(result, { start: start ?? end, end, slot: slot?.id ?? null, host: null });
+    job.done(job.result, { start: start ?? end, end, slot: slot?.id ?? null, host: null });
   }
 
   /** The task module cannot be loaded: every task fails with `error`, none runs. */
   #failAll(error: Error): void {
     this.#broken = error;
-    const results = this.#pending.drain();
-    for (const slot of [...this.#slots]) results.push(...this.#retire(slot));
-    for (const result of results) {
-      recordError(result, error);
-      this.#neverRan(result);
+    const jobs = this.#pending.drain();
+    for (const slot of [...this.#slots]) jobs.push(...this.#retire(slot));
+    for (const job of jobs) {
+      recordError(job.result, error);
+      this.#neverRan(job);
     }
   }
 
-  #end(result: ProcResult, start: number, end: number, slot: WorkerSlot): void {
-    this.#done!(result, { start, end, slot: slot.id, host: null });
+  #end(job: Job, start: number, end: number, slot: WorkerSlot): void {
+    job.done(job.result, { start, end, slot: slot.id, host: null });
   }
 
-  #neverRan(result: ProcResult): void {
-    this.#done!(result, { start: null, end: epochNow(), slot: null, host: null });
+  #neverRan(job: Job): void {
+    job.done(job.result, { start: null, end: epochNow(), slot: null, host: null });
   }
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { stopGroup, trackGroup } from "../_process/groups.ts";
+import type { AttemptDone } from "../_engine.ts";
 import type { ProcResult } from "../result.ts";
 import {
   Ctrl,
@@ -27,6 +28,12 @@ export interface SlotEvents {
   failedToStart(error: Error): void;
 }
 
+/** A task handed to the engine, with the callback that ends its attempt. */
+export interface Job {
+  result: ProcResult;
+  done: AttemptDone;
+}
+
 /** The worker's options: a module worker, with its own permissions if asked. */
 type Options = WorkerOptions & { deno?: { permissions: Deno.PermissionOptions } };
 
@@ -35,7 +42,7 @@ export class WorkerSlot {
   /** The job slot number, from 1. */
   readonly id: number;
   /** Tasks sent and not yet reported, by index. */
-  readonly jobs = new Map<number, ProcResult>();
+  readonly jobs = new Map<number, Job>();
   /** Process groups of running commands, by task index. */
   readonly groups = new Map<number, number>();
   /** The timeout watchdog, for function tasks with a timeout. */
@@ -100,28 +107,28 @@ export class WorkerSlot {
   }
 
   /**
-   * Sends `results`' tasks in one message, or one at a time when some key or
+   * Sends `jobs`' tasks in one message, or one at a time when some key or
    * argument cannot be cloned. Returns the tasks that could not be sent, each
    * with the error that stopped it.
    */
-  send(results: ProcResult[]): [ProcResult, unknown][] {
-    const message = (batch: ProcResult[]): ToWorker => ({
+  send(jobs: Job[]): [Job, unknown][] {
+    const message = (batch: Job[]): ToWorker => ({
       type: "run",
       first: this.#sent,
-      keys: batch.map((result) => result.key),
-      args: batch.map((result) => result.arg),
+      keys: batch.map((job) => job.result.key),
+      args: batch.map((job) => job.result.arg),
     });
-    const failed: [ProcResult, unknown][] = [];
+    const failed: [Job, unknown][] = [];
     try {
-      this.post(message(results));
-      for (const result of results) this.jobs.set(this.#sent++, result);
+      this.post(message(jobs));
+      for (const job of jobs) this.jobs.set(this.#sent++, job);
     } catch {
-      for (const result of results) {
+      for (const job of jobs) {
         try {
-          this.post(message([result]));
-          this.jobs.set(this.#sent++, result);
+          this.post(message([job]));
+          this.jobs.set(this.#sent++, job);
         } catch (error) {
-          failed.push([result, error]);
+          failed.push([job, error]);
         }
       }
     }
@@ -150,22 +157,22 @@ export class WorkerSlot {
   }
 
   /** Removes and returns the task with `index`, if held. */
-  take(index: number): ProcResult | undefined {
-    const result = this.jobs.get(index);
-    if (result !== undefined) this.jobs.delete(index);
-    return result;
+  take(index: number): Job | undefined {
+    const job = this.jobs.get(index);
+    if (job !== undefined) this.jobs.delete(index);
+    return job;
   }
 
   /** Atomically takes back the tasks the worker has not started (work stealing). */
-  takeBack(): ProcResult[] {
+  takeBack(): Job[] {
     while (true) {
       const next = Atomics.load(this.#ctrl, Ctrl.Next);
       if (next >= this.#sent) return [];
       if (Atomics.compareExchange(this.#ctrl, Ctrl.Next, next, this.#sent) !== next) continue;
-      const taken: ProcResult[] = [];
+      const taken: Job[] = [];
       for (let i = next; i < this.#sent; i++) {
-        const result = this.take(i);
-        if (result) taken.push(result);
+        const job = this.take(i);
+        if (job) taken.push(job);
       }
       return taken;
     }
@@ -176,7 +183,7 @@ export class WorkerSlot {
    * SIGKILL after `killGraceMs`) and returns the tasks it had not reported:
    * those it had not started, and those whose reports it had not sent yet.
    */
-  retire(killGraceMs: number): ProcResult[] {
+  retire(killGraceMs: number): Job[] {
     if (this.dead) return [];
     this.dead = true;
     this.watchdog?.stop();
