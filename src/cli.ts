@@ -32,7 +32,7 @@ const EXIT_ERROR = 255;
 const EXIT_SIGNAL: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /** GNU parallel's exit status for `failed` failed tasks: the count, at most 101. */
-export function exitCodeFor(failed: number): number {
+function exitCodeFor(failed: number): number {
   return Math.min(failed, 101);
 }
 
