@@ -5,6 +5,7 @@
  * @module
  */
 import { ProcRunWorkers, workerFunction } from "../mod.ts";
+import { runPool } from "./workloads/_pool.ts";
 
 const TASKS = 20_000;
 const trivial = workerFunction(new URL("./workloads/_cpu.ts", import.meta.url), "trivial");
@@ -18,31 +19,10 @@ Deno.bench(
   },
 );
 
-const WORKER_SOURCE = `
-self.onmessage = (e) => {
-  const [id, arg] = e.data;
-  self.postMessage([id, [true, arg]]);
-};`;
-const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
-
 Deno.bench(
   `hand-written pool: ${TASKS} trivial tasks on 2 workers, one message per task`,
   { group: "messages", n: 10, warmup: 1 },
   async () => {
-    let next = 0;
-    let finished = 0;
-    const workers: Worker[] = [];
-    await new Promise<void>((resolve) => {
-      for (let w = 0; w < 2; w++) {
-        const worker = new Worker(url, { type: "module" });
-        workers.push(worker);
-        worker.onmessage = () => {
-          if (++finished === TASKS) resolve();
-          else if (next < TASKS) worker.postMessage([next, next++]);
-        };
-        worker.postMessage([next, next++]);
-      }
-    });
-    for (const worker of workers) worker.terminate();
+    await runPool(TASKS, 2, 1);
   },
 );
