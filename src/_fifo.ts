@@ -48,14 +48,6 @@ export class Fifo<T> {
     this.#head = 0;
   }
 
-  /** Removes the first queued `item`; returns whether it was there. */
-  remove(item: T): boolean {
-    const index = this.#items.indexOf(item, this.#head);
-    if (index === -1) return false;
-    this.#items.splice(index, 1);
-    return true;
-  }
-
   /** Takes every queued item, in order. */
   drain(): T[] {
     return this.take(this.size);

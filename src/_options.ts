@@ -42,7 +42,11 @@ function received(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
   if (typeof value === "bigint") return `${value}n`;
-  return inspectLine(value, 2);
+  try {
+    return inspectLine(value, 2);
+  } catch {
+    return String(value);
+  }
 }
 
 /** Builds an error message in std's shape, naming what was wrong and what was received. */

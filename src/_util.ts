@@ -24,13 +24,15 @@ export function isTaskReturn(value: unknown): value is readonly [boolean, unknow
   return Array.isArray(value) && value.length === 2 && typeof value[0] === "boolean";
 }
 
-/** `value` on one line, without colour, as `Deno.inspect` shows it. */
+/**
+ * `value` on one line, without colour, as `Deno.inspect` shows it, to
+ * `depth` levels (Deno's default when left out: an explicit `undefined`
+ * would mean no limit).
+ */
 export function inspectLine(value: unknown, depth?: number): string {
-  try {
-    return Deno.inspect(value, { colors: false, compact: true, breakLength: Infinity, depth });
-  } catch {
-    return String(value);
-  }
+  const options: Deno.InspectOptions = { colors: false, compact: true, breakLength: Infinity };
+  if (depth !== undefined) options.depth = depth;
+  return Deno.inspect(value, options);
 }
 
 /** The message of an error, or the value as text. */

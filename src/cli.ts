@@ -26,6 +26,7 @@ import { Renderer } from "./_cli/render.ts";
 import type { ProcRun } from "./proc_run.ts";
 import { ProcRunAsync } from "./proc_run_async.ts";
 import type { ProcRunOptions, Tasks } from "./types.ts";
+import { errorText } from "./_util.ts";
 
 /** Exit status for errors other than failed tasks (usage errors included). */
 const EXIT_ERROR = 255;
@@ -44,10 +45,6 @@ function say(text: string): void {
   }
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function useColor(config: CliConfig, stream: { isTerminal(): boolean }): boolean {
   if (config.color !== "auto") return config.color === "always";
   return !Deno.noColor && stream.isTerminal();
@@ -64,7 +61,7 @@ function openInput(config: CliConfig, signal: AbortSignal): TaskFeed {
       stream = Deno.openSync(config.argFile).readable;
     } catch (error) {
       throw new Error(
-        `cannot read --arg-file ${JSON.stringify(config.argFile)}: ${message(error)}`,
+        `cannot read --arg-file ${JSON.stringify(config.argFile)}: ${errorText(error)}`,
       );
     }
   } else {
@@ -134,7 +131,7 @@ export async function main(args: string[]): Promise<number> {
     program = await buildProgram(config);
     feed = openInput(config, controller.signal);
   } catch (error) {
-    say(`procrun: ${message(error)}`);
+    say(`procrun: ${errorText(error)}`);
     return EXIT_ERROR;
   }
 
@@ -144,7 +141,7 @@ export async function main(args: string[]): Promise<number> {
       for await (const [, arg] of feed) out.push("stdout", program.describe(arg) + "\n");
     } catch (error) {
       await out.drain();
-      say(`procrun: ${message(error)}`);
+      say(`procrun: ${errorText(error)}`);
       return EXIT_ERROR;
     }
     await out.drain();
@@ -155,7 +152,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     joblog = config.joblog === undefined ? undefined : new JobLog(config.joblog);
   } catch (error) {
-    say(`procrun: cannot write --joblog ${JSON.stringify(config.joblog)}: ${message(error)}`);
+    say(`procrun: cannot write --joblog ${JSON.stringify(config.joblog)}: ${errorText(error)}`);
     return EXIT_ERROR;
   }
 
@@ -235,12 +232,12 @@ export async function main(args: string[]): Promise<number> {
     if (stoppedBy) status = EXIT_SIGNAL[stoppedBy]!;
     else if (outputClosed) status = EXIT_ERROR;
     else if (failure) {
-      say(`procrun: ${message(failure.error)}`);
+      say(`procrun: ${errorText(failure.error)}`);
       status = EXIT_ERROR;
     } else status = exitCodeFor(renderer.failed);
   } catch (error) {
     // The runner refused its options: nothing ran.
-    say(`procrun: ${message(error)}`);
+    say(`procrun: ${errorText(error)}`);
     status = EXIT_ERROR;
   } finally {
     progress?.stop();

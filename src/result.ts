@@ -5,6 +5,7 @@
  */
 import { bold, cyan, dim, green, red, yellow } from "@std/fmt/colors";
 import { format as formatDuration } from "@std/fmt/duration";
+import { inspectLine } from "./_util.ts";
 
 /** The plain-data form of a {@linkcode ProcResult}, as given by `toJSON()`. */
 export interface ProcResultJSON {
@@ -271,6 +272,5 @@ function section(
 }
 
 function show(value: unknown): string {
-  if (typeof value === "string") return value;
-  return Deno.inspect(value, { colors: false, compact: true, breakLength: Infinity });
+  return typeof value === "string" ? value : inspectLine(value);
 }

@@ -13,6 +13,7 @@ import type { OutputQueue } from "./output.ts";
 import type { ProgressBar } from "./progress.ts";
 import type { ProcRun } from "../proc_run.ts";
 import type { ProcResult } from "../result.ts";
+import { inspectLine } from "../_util.ts";
 
 /** How to render. */
 export interface RenderOptions {
@@ -29,16 +30,12 @@ export interface RenderOptions {
   describe: (result: ProcResult) => string;
 }
 
-function inspect(value: unknown): string {
-  return Deno.inspect(value, { colors: false, compact: true, breakLength: Infinity });
-}
-
 /** One result as a JSON text; an answer JSON cannot hold (a BigInt, a cycle) is inspected. */
 export function resultJson(result: ProcResult, indent?: number): string {
   try {
     return JSON.stringify(result, null, indent);
   } catch {
-    return JSON.stringify({ ...result.toJSON(), answer: inspect(result.answer) }, null, indent);
+    return JSON.stringify({ ...result.toJSON(), answer: inspectLine(result.answer) }, null, indent);
   }
 }
 
@@ -178,8 +175,8 @@ export class Renderer {
 
 function safeJson(value: unknown): string {
   try {
-    return JSON.stringify(value) ?? inspect(value);
+    return JSON.stringify(value) ?? inspectLine(value);
   } catch {
-    return inspect(value);
+    return inspectLine(value);
   }
 }
