@@ -10,7 +10,10 @@ Deno.bench(
   { group: "semaphore", baseline: true },
   () => {
     const sem = new Semaphore(4);
-    for (let i = 0; i < 1000; i++) sem.tryAcquire()!.release();
+    for (let i = 0; i < 1000; i++) {
+      sem.tryAcquire();
+      sem.release();
+    }
   },
 );
 
@@ -19,7 +22,10 @@ Deno.bench(
   { group: "semaphore" },
   async () => {
     const sem = new Semaphore(4);
-    for (let i = 0; i < 1000; i++) (await sem.acquire()).release();
+    for (let i = 0; i < 1000; i++) {
+      await sem.acquire();
+      sem.release();
+    }
   },
 );
 
@@ -30,7 +36,7 @@ Deno.bench(
     const sem = new Semaphore(4);
     const jobs = [];
     for (let i = 0; i < 1000; i++) {
-      jobs.push(sem.acquire().then((permit) => permit.release()));
+      jobs.push(sem.acquire().then(() => sem.release()));
     }
     await Promise.all(jobs);
   },
@@ -44,7 +50,7 @@ Deno.bench(
     const signal = new AbortController().signal;
     const jobs = [];
     for (let i = 0; i < 1000; i++) {
-      jobs.push(sem.acquire(signal).then((permit) => permit.release()));
+      jobs.push(sem.acquire(signal).then(() => sem.release()));
     }
     await Promise.all(jobs);
   },

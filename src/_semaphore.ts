@@ -1,42 +1,39 @@
 /**
- * A counting semaphore with FIFO waiters and disposable permits.
+ * A counting semaphore with FIFO waiters: the limit on how many tasks of a run
+ * are in its engine at once.
+ *
+ * It hands out counts, not permit objects: the runner takes one per task and
+ * gives it back when the task ends, and an object per task would be garbage
+ * on the hot path (bench/README.md, "Design notes").
  *
  * @module
  */
-
-/**
- * A permit from a {@linkcode Semaphore}: release it once, by `release()` or by
- * leaving the scope of a `using` declaration. Releasing twice does nothing.
- */
-export interface Permit extends Disposable {
-  /** Gives the permit back to its semaphore. Idempotent. */
-  release(): void;
-}
+import { Fifo } from "./_fifo.ts";
 
 interface Waiter {
-  resolve: (permit: Permit) => void;
+  resolve: () => void;
   reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
   onAbort: () => void;
+  /** Set when the wait was abandoned (its signal aborted): skipped on release. */
+  gone: boolean;
 }
 
-let releaseTo: (sem: Semaphore) => void;
-
 /**
- * A counting semaphore: at most `max` permits are out at once, and waiters are
- * served in the order they asked.
+ * A counting semaphore: at most `max` acquisitions are held at once, and
+ * waiters are served in the order they asked.
  */
 export class Semaphore {
   #max: number;
   #active = 0;
-  #waiters: Waiter[] = [];
-  #head = 0;
+  #waiters = new Fifo<Waiter>();
+  #pending = 0;
 
   /**
    * Creates a semaphore.
    *
-   * @param max How many permits may be out at once: a positive integer, or
-   * `Infinity` for no limit.
+   * @param max How many acquisitions may be held at once: a positive integer,
+   * or `Infinity` for no limit.
    * @throws {RangeError} If `max` is not a positive integer or `Infinity`.
    */
   constructor(max: number) {
@@ -50,94 +47,70 @@ export class Semaphore {
     this.#max = max;
   }
 
-  /** How many permits are out now. */
+  /** How many acquisitions are held now. */
   get activeCount(): number {
     return this.#active;
   }
 
-  /** How many callers are waiting for a permit. */
+  /** How many callers are waiting. */
   get pendingCount(): number {
-    return this.#waiters.length - this.#head;
+    return this.#pending;
   }
 
   /**
-   * Takes a permit if one is free now.
+   * Acquires if that is possible now, without a promise (the hot path).
    *
-   * @returns A permit, or `undefined` when none is free.
+   * @returns Whether it acquired: `false` when the limit is reached or others wait.
    */
-  tryAcquire(): Permit | undefined {
-    if (this.#active >= this.#max || this.pendingCount > 0) return undefined;
+  tryAcquire(): boolean {
+    if (this.#active >= this.#max || this.#pending > 0) return false;
     this.#active++;
-    return this.#permit();
+    return true;
   }
 
   /**
-   * Waits for a permit, in FIFO order.
+   * Waits to acquire, in FIFO order.
    *
    * @param signal Stops waiting when aborted: the promise rejects with the
-   * signal's reason and no permit is taken.
-   * @returns A permit to release when done.
+   * signal's reason and nothing is acquired.
    */
-  acquire(signal?: AbortSignal): Promise<Permit> {
+  acquire(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const permit = this.tryAcquire();
-    if (permit) return Promise.resolve(permit);
-    return new Promise<Permit>((resolve, reject) => {
+    if (this.tryAcquire()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
         reject,
         signal,
+        gone: false,
         onAbort: () => {
-          const index = this.#waiters.indexOf(waiter, this.#head);
-          if (index !== -1) this.#waiters.splice(index, 1);
+          waiter.gone = true;
+          this.#pending--;
           reject(signal!.reason);
         },
       };
       signal?.addEventListener("abort", waiter.onAbort, { once: true });
       this.#waiters.push(waiter);
+      this.#pending++;
     });
   }
 
-  #permit(): Permit {
-    return new SemaphorePermit(this);
-  }
-
-  static {
-    releaseTo = (sem) => sem.#release();
-  }
-
-  #release(): void {
-    if (this.#head < this.#waiters.length) {
-      const waiter = this.#waiters[this.#head]!;
-      this.#head++;
-      if (this.#head > 1024 && this.#head * 2 > this.#waiters.length) {
-        this.#waiters = this.#waiters.slice(this.#head);
-        this.#head = 0;
-      }
+  /**
+   * Gives back one acquisition: the first waiter gets it, if any.
+   *
+   * @throws {RangeError} If nothing is held (a release without its acquire).
+   */
+  release(): void {
+    if (this.#active === 0) {
+      throw new RangeError("Cannot release semaphore as nothing is acquired");
+    }
+    for (let waiter = this.#waiters.shift(); waiter; waiter = this.#waiters.shift()) {
+      if (waiter.gone) continue;
+      this.#pending--;
       waiter.signal?.removeEventListener("abort", waiter.onAbort);
-      waiter.resolve(this.#permit());
+      waiter.resolve();
       return;
     }
     this.#active--;
-  }
-}
-
-/** One object per permit (no closures): permits are taken once per task. */
-class SemaphorePermit implements Permit {
-  #sem: Semaphore | undefined;
-
-  constructor(sem: Semaphore) {
-    this.#sem = sem;
-  }
-
-  release(): void {
-    const sem = this.#sem;
-    if (sem === undefined) return;
-    this.#sem = undefined;
-    releaseTo(sem);
-  }
-
-  [Symbol.dispose](): void {
-    this.release();
   }
 }

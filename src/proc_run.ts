@@ -10,7 +10,7 @@ import { KeySet } from "./_key_set.ts";
 import { checkTask, type ResolvedOptions } from "./_options.ts";
 import { guardSignals } from "./_process/signals.ts";
 import { recordCancel, recordError } from "./_record.ts";
-import { type Permit, Semaphore } from "./_semaphore.ts";
+import { Semaphore } from "./_semaphore.ts";
 import { epochNow } from "./_util.ts";
 import { ProcResult, resultTimes } from "./result.ts";
 import type { Task, Tasks } from "./types.ts";
@@ -24,8 +24,16 @@ const STREAM_BUFFER = 256;
 interface RunState {
   signal: AbortSignal;
   deliver: (result: ProcResult) => void;
-  /** Tasks handed to the engine and not ended yet. */
-  inflight: number;
+  /** Held once per task in the engine. */
+  sem: Semaphore;
+  /**
+   * The tasks in the engine: an attempt ends once, however often its engine
+   * calls `done`. A set, not a closure per task, keeps the hot path free of
+   * garbage.
+   */
+  running: Set<ProcResult>;
+  /** The one `done` given to every `submit` of the run. */
+  done: AttemptDone;
   /** Called when the last task in flight ends, once the input is read. */
   drained: (() => void) | undefined;
 }
@@ -244,7 +252,6 @@ export abstract class ProcRun {
     const signal = userSignal
       ? AbortSignal.any([userSignal, controller.signal])
       : controller.signal;
-    const sem = new Semaphore(engine.capacity);
     const seen = new KeySet();
     let failure: { error: unknown } | undefined;
     const run: RunState = {
@@ -257,7 +264,9 @@ export abstract class ProcRun {
           controller.abort(error);
         }
       },
-      inflight: 0,
+      sem: new Semaphore(engine.capacity),
+      running: new Set(),
+      done: (result, end) => this.#finish(run, result, end),
       drained: undefined,
     };
     using _guard = handleSignals ? guardSignals(controller) : undefined;
@@ -283,23 +292,24 @@ export abstract class ProcRun {
         const checked = checkTask(this.#owner, task, index++, seen) as Task;
         const result = new ProcResult(checked[0], checked[1]);
         if (keepResults) this.results.push(result);
-        let permit;
-        try {
-          // A free permit is taken without a promise (the hot path).
-          permit = (!signal.aborted && sem.tryAcquire()) || await sem.acquire(signal);
-        } catch (reason) {
-          recordCancel(result, reason, "before start");
-          run.deliver(result);
-          continue;
+        // Acquired without a promise when the engine has room (the hot path).
+        if (signal.aborted || !run.sem.tryAcquire()) {
+          try {
+            await run.sem.acquire(signal);
+          } catch (reason) {
+            recordCancel(result, reason, "before start");
+            run.deliver(result);
+            continue;
+          }
         }
-        this.#submit(run, result, permit);
+        this.#submit(run, result);
       }
     } catch (error) {
       failure ??= { error };
       controller.abort(error);
       await close();
     }
-    if (run.inflight > 0) await new Promise<void>((resolve) => run.drained = resolve);
+    if (run.running.size > 0) await new Promise<void>((resolve) => run.drained = resolve);
     try {
       await engine.close();
     } finally {
@@ -311,38 +321,33 @@ export abstract class ProcRun {
     return this.results;
   }
 
-  /** Hands one task to the engine, holding `permit` until it ends. Never throws. */
-  #submit(run: RunState, result: ProcResult, permit: Permit): void {
+  /** Hands one task to the engine, which holds one count of the semaphore until it ends. Never throws. */
+  #submit(run: RunState, result: ProcResult): void {
     if (run.signal.aborted) {
       recordCancel(result, run.signal.reason, "before start");
-      permit.release();
+      run.sem.release();
       run.deliver(result);
       return;
     }
     if (this.#options.verbose) console.error(`procrun: start ${String(result.key)}`);
-    run.inflight++;
-    // Ends the task once, however often the engine calls it.
-    let ended = false;
-    const done: AttemptDone = (_, end) => {
-      if (ended) return;
-      ended = true;
-      this.#finish(run, result, end, permit);
-    };
+    run.running.add(result);
     try {
-      this.#engine.submit(result, done);
+      this.#engine.submit(result, run.done);
     } catch (error) {
       // Only a bug of the engine's could land here: the task still ends.
-      if (!ended) recordError(result, error);
+      if (!run.running.has(result)) return;
+      recordError(result, error);
       const now = epochNow();
-      done(result, { start: now, end: now, slot: null, host: null });
+      run.done(result, { start: now, end: now, slot: null, host: null });
     }
   }
 
   /**
    * Ends an attempt as its engine reports it: sets the times, delivers the
-   * result and gives back its permit. Never throws.
+   * result and releases its semaphore count. Never throws.
    */
-  #finish(run: RunState, result: ProcResult, end: AttemptEnd, permit: Permit): void {
+  #finish(run: RunState, result: ProcResult, end: AttemptEnd): void {
+    if (!run.running.delete(result)) return;
     try {
       if (end.start === null) {
         resultTimes.set(result, null, null);
@@ -364,8 +369,8 @@ export abstract class ProcRun {
       // Only a bug could land here; the result still says what happened.
       recordError(result, error);
     } finally {
-      permit.release();
-      if (--run.inflight === 0) run.drained?.();
+      run.sem.release();
+      if (run.running.size === 0) run.drained?.();
     }
   }
 }
