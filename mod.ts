@@ -31,7 +31,7 @@
  *
  * @module
  */
-export { ProcResult, type ProcResultJSON } from "./src/result.ts";
+export { type PrintOptions, ProcResult, type ProcResultJSON } from "./src/result.ts";
 export type { ProcRun } from "./src/proc_run.ts";
 export { ProcRunAsync } from "./src/proc_run_async.ts";
 export { ProcRunWorkers, type ProcRunWorkersOptions } from "./src/proc_run_workers.ts";

@@ -1,6 +1,6 @@
 #!/usr/bin/env -S deno run --allow-run
 /**
- * The seed's first example: run `/usr/bin/sleep` for five tasks, four at a
+ * pyconcurrent's first example: run `/usr/bin/sleep` for five tasks, four at a
  * time, with a 30 s timeout, then print the results.
  *
  * Run it with `deno task demo`.

@@ -1,7 +1,8 @@
 #!/usr/bin/env -S deno run
 /**
- * The seed's function example: an async function called for five tasks, four
- * at a time, on the main thread.
+ * pyconcurrent's function example: an async function called for five tasks,
+ * four at a time, on the main thread. It stops its nap when the run is
+ * cancelled (Ctrl-C) or times out, through the `signal` every task gets.
  *
  * @module
  */
@@ -9,10 +10,14 @@ import { delay } from "@std/async/delay";
 import { ProcRunAsync, type TaskReturn } from "../mod.ts";
 
 /** Returns `[success, answer]`; the task's argument is the last of `args`. */
-async function testFuncAsync(key: unknown, args: unknown[]): Promise<TaskReturn> {
+async function testFuncAsync(
+  key: unknown,
+  args: unknown[],
+  signal: AbortSignal,
+): Promise<TaskReturn> {
   const success = true;
   const nap = args.at(-1) as number; // pull off the last argument
-  await delay(nap * 1000);
+  await delay(nap * 1000, { signal });
   const answer = { key, args, success, result: "test_func done" };
   return [success, answer];
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env -S deno run --allow-read
 /**
- * The seed's function example on Web Workers: the same five tasks, four at a
+ * pyconcurrent's function example on Web Workers: the same five tasks, four at a
  * time, each in a worker thread. A function cannot cross into a worker, so
  * it is named by module and export with `workerFunction`: here the workers
  * import this very file, which is why `main()` only runs when the file is

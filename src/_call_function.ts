@@ -5,7 +5,7 @@
  * @module
  */
 import { recordCancel, recordError, recordReturn, recordTimeout } from "./_record.ts";
-import { clearArmed, isThenable } from "./_util.ts";
+import { isThenable, setLongTimeout } from "./_util.ts";
 import type { ProcResult } from "./result.ts";
 import type { TaskFunction } from "./types.ts";
 
@@ -43,12 +43,15 @@ export function callFunction(
     return;
   }
   if (!isThenable(value)) {
-    recordReturn(result, value);
+    // A synchronous function cannot be interrupted, but one that ran past its
+    // deadline did time out: its answer is dropped, as a late one would be.
+    if (timeoutMs > 0 && performance.now() - t0 > timeoutMs) recordTimeout(result, timeoutMs);
+    else recordReturn(result, value);
     return;
   }
   // The deadline counts from the call, including its synchronous part.
   const timer = deadline
-    ? setTimeout(
+    ? setLongTimeout(
       () =>
         deadline.abort(
           new DOMException(`timed out after ${timeoutMs / 1000} s`, "TimeoutError"),
@@ -56,7 +59,7 @@ export function callFunction(
       Math.max(0, timeoutMs - (performance.now() - t0)),
     )
     : undefined;
-  return settle(value, result, call, taskSignal, deadline?.signal).finally(() => clearArmed(timer));
+  return settle(value, result, call, taskSignal, deadline?.signal).finally(() => timer?.());
 }
 
 /** The rest of {@linkcode callFunction} for a function that returned a promise. */

@@ -24,7 +24,8 @@ export interface ResolvedOptions {
   onResult: ((result: ProcResult) => void) | undefined;
   handleSignals: boolean;
   placeholder: string | undefined;
-  keepResults: boolean;
+  /** Undefined: the default of each way to run (runAll keeps, stream does not). */
+  keepResults: boolean | undefined;
 }
 
 /** The validated `pargs`: a command with its arguments, or a function. */
@@ -156,8 +157,43 @@ function seconds(
   return value;
 }
 
+/** The options every engine takes (ProcRunOptions' keys). */
+const OPTION_NAMES: readonly string[] = [
+  "numWorkers",
+  "timeout",
+  "signal",
+  "cwd",
+  "env",
+  "stdin",
+  "maxOutputBytes",
+  "killGrace",
+  "verbose",
+  "onResult",
+  "handleSignals",
+  "placeholder",
+  "keepResults",
+];
+
 /**
- * Checks every option and converts it to the units the engines use.
+ * Refuses an option name no engine knows (a typo such as `numworkers` would
+ * otherwise be ignored), naming the closest known one.
+ */
+function checkOptionNames(owner: string, options: object, extra: readonly string[]): void {
+  const known = [...OPTION_NAMES, ...extra];
+  for (const name of Object.keys(options)) {
+    if (known.includes(name)) continue;
+    const near = known.find((k) => k.toLowerCase() === name.toLowerCase());
+    throw new TypeError(
+      `Cannot create ${owner} as '${name}' is not an option${
+        near ? ` (did you mean '${near}'?)` : ""
+      }: the options are ${known.join(", ")}`,
+    );
+  }
+}
+
+/**
+ * Checks every option and converts it to the units the engines use. `extra`
+ * names the options of this engine alone (checked by its own code).
  *
  * @throws {TypeError} If an option has the wrong type.
  * @throws {RangeError} If a number is out of range.
@@ -166,10 +202,12 @@ export function resolveOptions(
   owner: string,
   options: ProcRunOptions,
   defaultWorkers: number,
+  extra: readonly string[] = [],
 ): ResolvedOptions {
   if (options === null || typeof options !== "object") {
     throw new TypeError(invalid(owner, "options", "an object", options));
   }
+  checkOptionNames(owner, options, extra);
   const {
     numWorkers = defaultWorkers,
     signal,
@@ -181,7 +219,7 @@ export function resolveOptions(
     onResult,
     handleSignals = true,
     placeholder,
-    keepResults = true,
+    keepResults,
   } = options;
   if (!Number.isInteger(numWorkers) || numWorkers < 0) {
     throw new (typeof numWorkers === "number" ? RangeError : TypeError)(
@@ -223,7 +261,7 @@ export function resolveOptions(
   if (placeholder !== undefined && (typeof placeholder !== "string" || placeholder === "")) {
     throw new TypeError(invalid(owner, "placeholder", "a non-empty string", placeholder));
   }
-  if (typeof keepResults !== "boolean") {
+  if (keepResults !== undefined && typeof keepResults !== "boolean") {
     throw new TypeError(invalid(owner, "keepResults", "a boolean", keepResults));
   }
   return {
@@ -247,7 +285,8 @@ export function resolveOptions(
  * Checks everything a runner is given: `pargs`, `tasks` (an array whole) and
  * the options.
  *
- * @throws {TypeError} For malformed `pargs`, `tasks` or options, and duplicate keys.
+ * @throws {TypeError} For malformed `pargs`, `tasks` or options, unknown
+ * option names and duplicate keys.
  * @throws {RangeError} For numbers out of range.
  */
 export function resolveRun(
@@ -256,8 +295,9 @@ export function resolveRun(
   tasks: Tasks,
   options: ProcRunOptions,
   defaultWorkers: number,
+  extra: readonly string[] = [],
 ): { program: Program; options: ResolvedOptions } {
   const program = resolvePargs(owner, pargs);
   checkTasks(owner, tasks);
-  return { program, options: resolveOptions(owner, options, defaultWorkers) };
+  return { program, options: resolveOptions(owner, options, defaultWorkers, extra) };
 }

@@ -13,6 +13,33 @@ export function clearArmed(timer: ReturnType<typeof setTimeout> | undefined): vo
   if (timer !== undefined) clearTimeout(timer);
 }
 
+/**
+ * The longest delay `setTimeout` honours: a longer one (25 days or more) fires
+ * at once, with a TimeoutOverflowWarning.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A timer from {@linkcode setLongTimeout}: call it to clear the timer. */
+export type ClearTimer = () => void;
+
+/**
+ * Calls `fn` after `ms` milliseconds, however large `ms` is: a delay longer
+ * than {@linkcode MAX_TIMER_MS} is waited for in steps. With `unref`, the
+ * timer does not keep the process alive.
+ */
+export function setLongTimeout(fn: () => void, ms: number, unref = false): ClearTimer {
+  const end = performance.now() + ms;
+  let timer: ReturnType<typeof setTimeout>;
+  const arm = (delay: number) => {
+    timer = delay > MAX_TIMER_MS
+      ? setTimeout(() => arm(end - performance.now()), MAX_TIMER_MS)
+      : setTimeout(fn, Math.max(0, delay));
+    if (unref) Deno.unrefTimer(timer);
+  };
+  arm(ms);
+  return () => clearTimeout(timer);
+}
+
 /** Whether `value` has a `then` method, as `await` sees it. */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === "object" || typeof value === "function") &&

@@ -30,7 +30,9 @@ import { errorText } from "./_util.ts";
 
 /** Exit status for errors other than failed tasks (usage errors included). */
 const EXIT_ERROR = 255;
-const EXIT_SIGNAL: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+const EXIT_SIGNAL: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+/** A closed output pipe (`| head -1`): the status of a program ended by SIGPIPE. */
+const EXIT_PIPE = 141;
 
 /** GNU parallel's exit status for `failed` failed tasks: the count, at most 101. */
 function exitCodeFor(failed: number): number {
@@ -78,7 +80,12 @@ async function createRunner(
 ): Promise<ProcRun> {
   if (config.engine === "workers") {
     // Loaded only when asked for, to keep the CLI's start fast.
-    const { ProcRunWorkers } = await import("./proc_run_workers.ts");
+    const [{ ProcRunWorkers }, { silenceStuckWarning }] = await Promise.all([
+      import("./proc_run_workers.ts"),
+      import("./_workers/watchdog.ts"),
+    ]);
+    // Its advice ("end the script with Deno.exit()") is for scripts: the CLI exits by itself.
+    silenceStuckWarning();
     return new ProcRunWorkers(program.pargs, tasks, options);
   }
   return new ProcRunAsync(program.pargs, tasks, options);
@@ -90,9 +97,9 @@ async function createRunner(
  * failed, 130 or 143 when stopped by SIGINT or SIGTERM, 255 for usage and
  * other errors (a usage error prints one line and runs nothing).
  *
- * While it runs, SIGINT and SIGTERM cancel the run (every command's process
- * tree is killed), the results so far are rendered, and it returns 130 or
- * 143; a second signal exits the process at once.
+ * While it runs, SIGINT, SIGTERM and SIGHUP cancel the run (every command's process
+ * tree is killed), the results so far are rendered, and it returns 130, 143
+ * or 129; a second signal exits the process at once.
  *
  * @param args The command line, without the program name (`Deno.args`).
  * @returns The exit status.
@@ -150,7 +157,8 @@ export async function main(args: string[]): Promise<number> {
 
   let joblog: JobLog | undefined;
   try {
-    joblog = config.joblog === undefined ? undefined : new JobLog(config.joblog);
+    // "-" is standard output, as in GNU parallel: opened below, in the output queue.
+    if (config.joblog !== undefined && config.joblog !== "-") joblog = JobLog.open(config.joblog);
   } catch (error) {
     say(`procrun: cannot write --joblog ${JSON.stringify(config.joblog)}: ${errorText(error)}`);
     return EXIT_ERROR;
@@ -164,7 +172,8 @@ export async function main(args: string[]): Promise<number> {
     if (!config.quiet) say(`procrun: ${signal} received, stopping every task (again to exit now)`);
     controller.abort(new DOMException(`cancelled: received ${signal}`, "AbortError"));
   };
-  const listeners = (["SIGINT", "SIGTERM"] as const).map((signal) => {
+  // SIGHUP: the terminal, tmux pane or ssh session is gone; treated as SIGTERM.
+  const listeners = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((signal) => {
     const listener = () => onSignal(signal);
     Deno.addSignalListener(signal, listener);
     return [signal, listener] as const;
@@ -193,6 +202,7 @@ export async function main(args: string[]): Promise<number> {
     () => progress?.clear(),
     () => progress?.draw(true),
   );
+  if (config.joblog === "-") joblog = new JobLog((text) => out.push("stdout", text));
   const renderer: Renderer = new Renderer(
     out,
     feed,
@@ -208,6 +218,24 @@ export async function main(args: string[]): Promise<number> {
     joblog,
     progress,
   );
+
+  // A --module function on this thread may throw from a timer or leave a
+  // rejection unhandled, outside any task: say so and go on, rather than let
+  // Deno end the process and lose every result.
+  let strayErrors = 0;
+  const onStray = (event: ErrorEvent | PromiseRejectionEvent) => {
+    event.preventDefault();
+    strayErrors++;
+    const error = "error" in event ? event.error : event.reason;
+    say(
+      `procrun: --module ${config.module} raised an error outside its tasks: ${errorText(error)}`,
+    );
+  };
+  const watchStrays = config.module !== undefined && config.engine === "async";
+  if (watchStrays) {
+    globalThis.addEventListener("error", onStray);
+    globalThis.addEventListener("unhandledrejection", onStray);
+  }
 
   let status = 0;
   try {
@@ -229,12 +257,17 @@ export async function main(args: string[]): Promise<number> {
       failure = { error };
     }
     await renderer.finish(run, stoppedBy);
-    if (stoppedBy) status = EXIT_SIGNAL[stoppedBy]!;
-    else if (outputClosed) status = EXIT_ERROR;
+    if (feed.error !== undefined && !stoppedBy) {
+      say(`procrun: ${feed.error}`);
+      status = EXIT_ERROR;
+    } else if (stoppedBy) status = EXIT_SIGNAL[stoppedBy]!;
+    else if (outputClosed) status = EXIT_PIPE;
     else if (failure) {
       say(`procrun: ${errorText(failure.error)}`);
       status = EXIT_ERROR;
     } else status = exitCodeFor(renderer.failed);
+    // Every task may have succeeded, yet the module failed: not a clean run.
+    if (status === 0 && strayErrors > 0) status = 1;
   } catch (error) {
     // The runner refused its options: nothing ran.
     say(`procrun: ${errorText(error)}`);
@@ -243,6 +276,10 @@ export async function main(args: string[]): Promise<number> {
     progress?.stop();
     joblog?.close();
     for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+    if (watchStrays) {
+      globalThis.removeEventListener("error", onStray);
+      globalThis.removeEventListener("unhandledrejection", onStray);
+    }
   }
   return status;
 }

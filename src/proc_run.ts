@@ -12,10 +12,9 @@ import { guardSignals } from "./_process/signals.ts";
 import { recordCancel, recordError } from "./_record.ts";
 import { Semaphore } from "./_semaphore.ts";
 import { epochNow } from "./_util.ts";
-import { ProcResult, resultTimes } from "./result.ts";
+import { type PrintOptions, ProcResult, resultTimes } from "./result.ts";
+import { DONE, nextTurn, reader, YIELD_EVERY } from "./_task_reader.ts";
 import type { Task, Tasks } from "./types.ts";
-
-const DONE = Symbol("done");
 
 /** How many results `stream()` lets wait for its consumer before it stops starting tasks. */
 const STREAM_BUFFER = 256;
@@ -36,47 +35,6 @@ interface RunState {
   done: AttemptDone;
   /** Called when the last task in flight ends, once the input is read. */
   drained: (() => void) | undefined;
-}
-
-/**
- * Reads tasks one at a time: a sync iterable without a promise per task (the
- * hot path), an async iterable with one. `close()` ends the iterator early, as
- * a `for` loop that breaks would.
- */
-function reader(tasks: Tasks): {
-  next: () => unknown | Promise<unknown>;
-  close: () => Promise<void>;
-  /** Whether `next()` returns a promise (an async iterable). */
-  lazy: boolean;
-} {
-  let finished = false;
-  if (Symbol.asyncIterator in tasks) {
-    const iterator = (tasks as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-    return {
-      next: async () => {
-        const step = await iterator.next();
-        if (step.done) finished = true;
-        return step.done ? DONE : step.value;
-      },
-      close: async () => {
-        if (!finished) await iterator.return?.();
-      },
-      lazy: true,
-    };
-  }
-  const iterator = (tasks as Iterable<unknown>)[Symbol.iterator]();
-  return {
-    next: () => {
-      const step = iterator.next();
-      if (step.done) finished = true;
-      return step.done ? DONE : step.value;
-    },
-    close: () => {
-      if (!finished) iterator.return?.();
-      return Promise.resolve();
-    },
-    lazy: false,
-  };
 }
 
 /**
@@ -153,6 +111,11 @@ export abstract class ProcRun {
    * Runs every task, as {@linkcode ProcRun.runAll} does, and yields each
    * result as soon as its task ends, in completion order.
    *
+   * Leaving the loop early (`break`, `return`, a throw) cancels the run, as
+   * its `signal` would: no more tasks are read, running ones are stopped, and
+   * the loop is left once they have ended. The results it did not yield are
+   * still in {@linkcode ProcRun.results} and given to `onResult`.
+   *
    * @returns The results, as they come.
    * @throws {Error} If the run was already started.
    *
@@ -178,6 +141,8 @@ export abstract class ProcRun {
     let resume: (() => void) | undefined;
     let listening = true;
     const user = this.#options.onResult;
+    // Leaving the loop early (break, return, throw) cancels the run.
+    const left = new AbortController();
     this.#running = this.#run(
       (result) => {
         user?.(result);
@@ -189,6 +154,7 @@ export abstract class ProcRun {
         listening && queue.size >= STREAM_BUFFER
           ? new Promise<void>((resolve) => resume = resolve)
           : undefined,
+      left.signal,
     );
     let finished = false;
     const done = this.#running.finally(() => {
@@ -211,9 +177,11 @@ export abstract class ProcRun {
         wake = undefined;
       }
     } finally {
-      // A consumer that stops early lets the run go on without it.
       listening = false;
       queue.clear();
+      if (!finished) {
+        left.abort(new DOMException("the stream() loop was left", "AbortError"));
+      }
       resume?.();
     }
     await done;
@@ -222,6 +190,9 @@ export abstract class ProcRun {
   /**
    * Prints every result with {@linkcode ProcResult.print}, in task order, then
    * a summary line.
+   *
+   * @param options `color`: whether to colour the report; by default only when
+   * standard output is a terminal and `NO_COLOR` is not set.
    *
    * @example Print
    * ```ts
@@ -232,8 +203,8 @@ export abstract class ProcRun {
    * run.printResults();
    * ```
    */
-  printResults(): void {
-    for (const result of this.results) result.print();
+  printResults(options: PrintOptions = {}): void {
+    for (const result of this.results) result.print(options);
     const failed = this.results.filter((r) => !r.success).length;
     console.log(
       `${this.results.length} tasks, ${this.results.length - failed} succeeded, ${failed} failed, ${
@@ -245,13 +216,17 @@ export abstract class ProcRun {
   async #run(
     emit: ((result: ProcResult) => void) | undefined,
     pause?: () => Promise<void> | undefined,
+    stop?: AbortSignal,
   ): Promise<ProcResult[]> {
-    const { signal: userSignal, handleSignals, keepResults } = this.#options;
+    const { signal: userSignal, handleSignals } = this.#options;
+    // By default stream(), the one caller with `stop`, keeps no results.
+    const keepResults = this.#options.keepResults ?? !stop;
     const engine = this.#engine;
     const controller = new AbortController();
-    const signal = userSignal
-      ? AbortSignal.any([userSignal, controller.signal])
-      : controller.signal;
+    const signals = [controller.signal];
+    if (userSignal) signals.push(userSignal);
+    if (stop) signals.push(stop);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : controller.signal;
     const seen = new KeySet();
     let failure: { error: unknown } | undefined;
     const run: RunState = {
@@ -271,7 +246,7 @@ export abstract class ProcRun {
     };
     using _guard = handleSignals ? guardSignals(controller) : undefined;
 
-    const { next, close, lazy } = reader(this.#tasks);
+    const { next, close, lazy } = reader(this.#tasks, signal);
     const t0 = performance.now();
     this.timeStart = new Date();
     engine.start();
@@ -289,6 +264,9 @@ export abstract class ProcRun {
       ) {
         const wait = pause?.();
         if (wait) await wait;
+        // A sync task list with sync tasks never awaits: let the event loop
+        // turn now and then, or a SIGINT could not stop an endless one.
+        if (!lazy && index > 0 && index % YIELD_EVERY === 0) await nextTurn();
         const checked = checkTask(this.#owner, task, index++, seen) as Task;
         const result = new ProcResult(checked[0], checked[1]);
         if (keepResults) this.results.push(result);
@@ -299,11 +277,17 @@ export abstract class ProcRun {
           } catch (reason) {
             recordCancel(result, reason, "before start");
             run.deliver(result);
-            continue;
+            // Cancelled: an array's other tasks get their results too, but an
+            // iterator is read no further (it may never end).
+            if (Array.isArray(this.#tasks)) continue;
+            await close();
+            break;
           }
         }
         this.#submit(run, result);
       }
+      // Reading stopped at a cancellation: let the task list clean up.
+      if (signal.aborted) await close();
     } catch (error) {
       failure ??= { error };
       controller.abort(error);
@@ -356,14 +340,7 @@ export abstract class ProcRun {
         resultTimes.set(result, end.start, end.end);
         result.timeRun = (end.end - end.start) / 1000;
       }
-      if (this.#options.verbose && end.start !== null) {
-        const where = end.host === null ? "" : ` on ${end.host}`;
-        console.error(
-          `procrun: end ${String(result.key)} ${
-            result.success ? "ok" : `failed (${result.exception ?? result.returncode})`
-          } ${result.timeRun.toFixed(3)} s (slot ${end.slot}${where})`,
-        );
-      }
+      if (this.#options.verbose && end.start !== null) console.error(endLine(result, end));
       run.deliver(result);
     } catch (error) {
       // Only a bug could land here; the result still says what happened.
@@ -373,4 +350,13 @@ export abstract class ProcRun {
       if (run.running.size === 0) run.drained?.();
     }
   }
+}
+
+/** The `verbose` line for an attempt that ran. */
+function endLine(result: ProcResult, end: AttemptEnd): string {
+  const where = end.host === null ? "" : ` on ${end.host}`;
+  const outcome = result.success ? "ok" : `failed (${result.exception ?? result.returncode})`;
+  return `procrun: end ${String(result.key)} ${outcome} ${
+    result.timeRun.toFixed(3)
+  } s (slot ${end.slot}${where})`;
 }

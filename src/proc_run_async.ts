@@ -23,7 +23,7 @@ import type { Pargs, ProcRunOptions, Tasks } from "./types.ts";
  *   completed with `timeout: true` and `signal` is aborted; the function itself
  *   cannot be stopped, so it should watch `signal`.
  *
- * @example Commands (the seed's first example)
+ * @example Commands (pyconcurrent's first example)
  * ```ts
  * import { ProcRunAsync } from "@procrun/procrun";
  * import { assertEquals } from "@std/assert";

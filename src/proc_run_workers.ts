@@ -124,7 +124,9 @@ export class ProcRunWorkers extends ProcRun {
    */
   constructor(pargs: Pargs, tasks: Tasks, options: ProcRunWorkersOptions = {}) {
     const cores = navigator.hardwareConcurrency || 1;
-    const { program, options: resolved } = resolveRun(OWNER, pargs, tasks, options, cores);
+    const { program, options: resolved } = resolveRun(OWNER, pargs, tasks, options, cores, [
+      "permissions",
+    ]);
     const wire = workerProgram(program, resolved);
     checkPermissions(OWNER, options.permissions);
     const engine = new WorkersEngine({

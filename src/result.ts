@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { bold, cyan, dim, green, red, yellow } from "@std/fmt/colors";
 import { format as formatDuration } from "@std/fmt/duration";
+import { colorByDefault, type Palette, palette } from "./_colors.ts";
 import { inspectLine } from "./_util.ts";
 
 /** The plain-data form of a {@linkcode ProcResult}, as given by `toJSON()`. */
@@ -43,6 +43,16 @@ export interface ProcResultJSON {
   stderrTruncated: boolean;
   /** The function's answer, or null. */
   answer: unknown;
+}
+
+/** Options of {@linkcode ProcResult.format}, `print()` and `printResults()`. */
+export interface PrintOptions {
+  /**
+   * Whether to colour the text with ANSI codes. By default only when standard
+   * output is a terminal and `NO_COLOR` is not set, so that files and pipes
+   * get plain text.
+   */
+  color?: boolean;
 }
 
 /**
@@ -196,9 +206,10 @@ export class ProcResult {
   }
 
   /**
-   * Returns a readable, multi-line report of the result, coloured unless
-   * `NO_COLOR` is set.
+   * Returns a readable, multi-line report of the result.
    *
+   * @param options `color`: whether to colour it with ANSI codes; by default
+   * only when standard output is a terminal and `NO_COLOR` is not set.
    * @returns The report.
    *
    * @example Format
@@ -210,7 +221,10 @@ export class ProcResult {
    * assertStringIncludes(result.format(), "job");
    * ```
    */
-  format(): string {
+  format(options: PrintOptions = {}): string {
+    const { bold, cyan, dim, green, red, yellow } = palette(
+      options.color ?? colorByDefault(Deno.stdout),
+    );
     const status = this.success
       ? green("success")
       : this.timeout
@@ -235,8 +249,8 @@ export class ProcResult {
     if (this.exception !== null || this.error !== null) {
       lines.push(`  ${red(`${this.exception ?? "Error"}: ${this.error ?? ""}`)}`);
     }
-    section(lines, "stdout", this.stdout, this.stdoutTruncated);
-    section(lines, "stderr", this.stderr, this.stderrTruncated);
+    section(lines, "stdout", this.stdout, this.stdoutTruncated, cyan, dim);
+    section(lines, "stderr", this.stderr, this.stderrTruncated, cyan, dim);
     if (this.answer !== null && this.answer !== undefined) {
       lines.push(`  ${cyan("answer")} ${show(this.answer)}`);
     }
@@ -246,6 +260,8 @@ export class ProcResult {
   /**
    * Prints {@linkcode ProcResult.format} to standard output.
    *
+   * @param options `color`: as for {@linkcode ProcResult.format}.
+   *
    * @example Print
    * ```ts
    * import { ProcResult } from "@procrun/procrun";
@@ -253,8 +269,8 @@ export class ProcResult {
    * new ProcResult("job", 3).print();
    * ```
    */
-  print(): void {
-    console.log(this.format());
+  print(options: PrintOptions = {}): void {
+    console.log(this.format(options));
   }
 }
 
@@ -263,6 +279,8 @@ function section(
   name: string,
   text: string,
   truncated: boolean,
+  cyan: Palette["cyan"],
+  dim: Palette["dim"],
 ): void {
   if (text === "" && !truncated) return;
   lines.push(`  ${cyan(name)}${truncated ? dim(" (truncated)") : ""}`);

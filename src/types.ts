@@ -59,11 +59,11 @@ export interface ProcRunOptions {
    * never start; running tasks are killed (commands) or aborted (functions).
    */
   signal?: AbortSignal;
-  /** Working directory for commands. @default {the current directory} */
+  /** Working directory for commands; the current directory when not given. */
   cwd?: string | URL;
   /** Extra environment variables for commands, added to the inherited environment. */
   env?: Record<string, string>;
-  /** Text or bytes fed to every command's standard input. @default {no input} */
+  /** Text or bytes fed to every command's standard input; none when not given. */
   stdin?: string | Uint8Array;
   /**
    * Bytes kept of each command's standard output and of its standard error;
@@ -88,7 +88,7 @@ export interface ProcRunOptions {
   /** Called with each result as soon as its task ends, in completion order. */
   onResult?: (result: ProcResult) => void;
   /**
-   * While the run is active, SIGINT and SIGTERM cancel it (killing every
+   * While the run is active, SIGINT, SIGTERM and SIGHUP cancel it (killing every
    * command's process tree), then the signal is raised again so the process
    * ends as it would have. Set to false when you handle those signals
    * yourself, and abort `signal` from your handler.
@@ -106,11 +106,11 @@ export interface ProcRunOptions {
    */
   placeholder?: string;
   /**
-   * Whether {@linkcode ProcRun.results} keeps every result. Set to false for
-   * huge task lists consumed through `onResult` or `stream()`, so that each
-   * result can be freed once delivered.
-   *
-   * @default {true}
+   * Whether {@linkcode ProcRun.results} keeps every result. By default it does
+   * for `runAll()`, and does not for `stream()`, whose loop gets each result
+   * and may run over an endless task list: memory stays flat. Set it to false
+   * for huge task lists consumed through `onResult`, or to true to keep the
+   * results of a `stream()` too.
    */
   keepResults?: boolean;
 }

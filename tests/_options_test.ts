@@ -66,6 +66,27 @@ Deno.test("ProcRunAsync() refuses options of the wrong type", () => {
   refuses(["true"], [], null, TypeError, "'options'");
 });
 
+Deno.test("ProcRunAsync() refuses an option name it does not know, naming the near one", () => {
+  refuses(
+    ["true"],
+    [],
+    { numworkers: 2 },
+    TypeError,
+    "'numworkers' is not an option",
+    "did you mean 'numWorkers'",
+  );
+  refuses(
+    ["true"],
+    [],
+    { retries: 1 },
+    TypeError,
+    "'retries' is not an option",
+    "numWorkers, timeout",
+  );
+  // permissions belongs to ProcRunWorkers: this engine could not apply it.
+  refuses(["true"], [], { permissions: "none" }, TypeError, "'permissions' is not an option");
+});
+
 Deno.test("ProcRunAsync() refuses bad input before anything runs", async () => {
   const dir = await Deno.makeTempDir();
   const marker = `${dir}/ran`;

@@ -197,13 +197,21 @@ Deno.test("cli --key-sep takes each task's key from its line", async () => {
   ]]);
 });
 
-Deno.test("cli --key-sep refuses a duplicate key and a line without the separator", async () => {
-  const dup = await cli(["-q", "--key-sep", "=", "--", "echo"], { stdin: "a=1\na=2\n" });
+Deno.test("cli --key-sep stops at a duplicate key or a line without the separator, and blames the line, not the tasks", async () => {
+  // The first task is still running when the bad line is read: it must end by itself.
+  const args = ["--jsonl", "--key-sep", "=", "--", "sleep"];
+  const dup = await cli(args, { stdin: "a=0.5\na=2\n" });
   assertEquals(dup.code, 255);
-  assertStringIncludes(dup.stderr, 'key "a" is used by an earlier task');
-  const noSep = await cli(["-q", "--key-sep", "=", "--", "echo"], { stdin: "a=1\nplain\n" });
+  assertStringIncludes(dup.stderr, 'procrun: input line 2 repeats the key "a" of line 1');
+  assertEquals(dup.stderr.includes("Cannot create"), false, dup.stderr);
+  const noSep = await cli(args, { stdin: "a=0.5\nplain\n" });
   assertEquals(noSep.code, 255);
-  assertStringIncludes(noSep.stderr, 'line 2 has no key separator "="');
+  assertStringIncludes(noSep.stderr, 'procrun: input line 2 has no key separator "="');
+  for (const ran of [dup, noSep]) {
+    const [result] = jsonLines(ran.stdout);
+    assertEquals([result!.key, result!.success, result!.cancelled], ["a", true, false]);
+    assertEquals(ran.stderr.includes("cancelled"), false, ran.stderr);
+  }
 });
 
 Deno.test("cli --shell passes a hostile argument as $1, never as script text", async () => {
@@ -229,6 +237,35 @@ Deno.test("cli --shell passes a hostile argument as $1, never as script text", a
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("cli --shell keeps a quoted {} one word: \"{}\" and '{}' never glob or split", async () => {
+  const dir = await tempDir();
+  await Deno.writeTextFile(`${dir}/keep.txt`, "x");
+  for (const script of ['echo "{}"', "echo '{}'", "echo {}"]) {
+    const ran = await cli(["-q", "--shell", "--", script, ":::", "*"], { cwd: dir });
+    assertEquals(ran.stdout, "*\n", script);
+  }
+  assertEquals(await exists(`${dir}/keep.txt`), true);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli shortens a huge command line in its failure note and names the command, not setsid", async () => {
+  const dir = await tempDir();
+  await Deno.writeTextFile(`${dir}/args`, "x".repeat(300_000) + "\n");
+  const ran = await cli(["-a", `${dir}/args`, "--", "echo"]);
+  assertEquals(ran.code, 1);
+  assertStringIncludes(ran.stderr, "(300005 characters)");
+  assertStringIncludes(ran.stderr, "Failed to spawn 'echo'");
+  assertEquals(ran.stderr.includes("setsid"), false);
+  assertLess(ran.stderr.length, 2000);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli runs {} as the command word, as GNU parallel does", async () => {
+  const ran = await cli(["-q", "--keep-order", "--", "{}", "x", ":::", "echo", "printf"]);
+  assertEquals(ran.code, 0, ran.stderr);
+  assertEquals(ran.stdout, "x\nx");
+});
+
 Deno.test("cli without --shell runs no shell: metacharacters stay literal", async () => {
   const ran = await cli(["-q", "--", "echo", "$HOME", "*", ":::", "`id`"]);
   assertEquals(ran.stdout, "$HOME * `id`\n");
@@ -243,6 +280,27 @@ Deno.test("cli --module --export calls the function; default output prints answe
     { key: 1, double: 2, args: ["1"] },
     { key: 2, double: 4, args: ["2"] },
   ]);
+});
+
+Deno.test("cli --module survives a function that throws from a timer or leaves a rejection unhandled", async () => {
+  const ran = await cli([
+    "--jsonl",
+    "--module",
+    TASKS,
+    "--export",
+    "throwsFromTimer",
+    ":::",
+    "timer",
+    "reject",
+    "a",
+    "b",
+  ]);
+  assertEquals(ran.code, 1, ran.stderr);
+  const results = jsonLines(ran.stdout);
+  assertEquals(results.length, 4);
+  assertEquals(results.every((r) => r.success === true), true);
+  assertStringIncludes(ran.stderr, "raised an error outside its tasks: thrown from a timer");
+  assertStringIncludes(ran.stderr, "rejected, never awaited");
 });
 
 Deno.test("cli --module uses the default export, extra words become arguments, failures count", async () => {
@@ -303,6 +361,31 @@ Deno.test("cli --engine workers stops a stuck function at its timeout and the CL
   assertEquals(ran.code, 1);
   assertLess(ran.seconds, 10);
   assertMatch(ran.stderr, /1 done, 1 failed, 1 timed out/);
+  // The scripts' advice to call Deno.exit() is not for CLI users.
+  assertEquals(ran.stderr.includes("Deno.exit()"), false, ran.stderr);
+});
+
+Deno.test("cli -t marks a synchronous --module function that ran past it as timed out", async () => {
+  const ran = await cli([
+    "--jsonl",
+    "-t",
+    "0.2",
+    "--module",
+    TASKS,
+    "--export",
+    "busyFor",
+    ":::",
+    "0.6",
+    "0",
+  ]);
+  assertEquals(ran.code, 1, ran.stderr);
+  const byArg = Object.fromEntries(jsonLines(ran.stdout).map((r) => [r.arg, r]));
+  assertEquals([byArg["0.6"]!.timeout, byArg["0.6"]!.success, byArg["0.6"]!.answer], [
+    true,
+    false,
+    null,
+  ]);
+  assertEquals([byArg["0"]!.timeout, byArg["0"]!.success], [false, true]);
 });
 
 Deno.test("cli --engine workers runs commands with {} replaced", async () => {
@@ -433,6 +516,14 @@ Deno.test("cli --color never/always and NO_COLOR decide colour of notes", async 
   assertEquals(auto.stderr.includes(ESC), false);
 });
 
+Deno.test("cli --color always wins over NO_COLOR, for notes and for --report", async () => {
+  const env = { NO_COLOR: "1" };
+  const notes = await cli(["--color", "always", "--", "false", ":::", "x"], { env });
+  assertStringIncludes(notes.stderr, ESC);
+  const report = await cli(["--report", "--color", "always", "--", "echo", ":::", "hi"], { env });
+  assertStringIncludes(report.stdout, ESC);
+});
+
 Deno.test("cli -q prints only the tasks' output", async () => {
   const ran = await cli(["-q", "--", "sh", "-c", "echo out; exit 1", ":::", "x"]);
   assertEquals([ran.code, ran.stdout, ran.stderr], [1, "out\n", ""]);
@@ -528,6 +619,40 @@ Deno.test("cli --dry-run prints the quoted command lines and runs nothing", asyn
   const shell = await cli(["--dry-run", "--shell", "--", "echo {}", ":::", "; rm -rf ~"]);
   assertEquals(shell.stdout, `sh -c 'echo "$1"' procrun '; rm -rf ~'\n`);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli --joblog - writes the joblog to standard output and creates no file named '-'", async () => {
+  const dir = await tempDir();
+  const ran = await cli(["--joblog", "-", "--", "echo"], { cwd: dir, stdin: "a\n" });
+  assertEquals(ran.code, 0, ran.stderr);
+  const lines = ran.stdout.trimEnd().split("\n");
+  assertEquals(
+    lines[0],
+    "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand",
+  );
+  assertEquals(lines.includes("a"), true, ran.stdout);
+  const row = lines.find((line) => line.startsWith("1\t"))!.split("\t");
+  assertEquals([row[5], row[6], row[7], row[8]], ["2", "0", "0", "echo a"]);
+  assertEquals(await exists(`${dir}/-`), false);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli --joblog gives a task killed by another's signal its signal and Exitval 0, as GNU parallel does", async () => {
+  const ran = await cli([
+    "--joblog",
+    "-",
+    "-q",
+    "--",
+    "sh",
+    "-c",
+    "echo x >&2; kill -9 $$",
+    "{}",
+    ":::",
+    "1",
+  ]);
+  const row = ran.stdout.trimEnd().split("\n")[1]!.split("\t");
+  // Receive counts stdout only (the x went to stderr).
+  assertEquals([row[5], row[6], row[7]], ["0", "0", "9"]);
 });
 
 Deno.test("cli --joblog writes GNU parallel's columns, one line per task", async () => {
@@ -674,6 +799,75 @@ Deno.test("cli SIGINT kills every task's tree, renders results so far, exits 130
   assertEquals([result!.cancelled, result!.success], [true, false]);
   assertStringIncludes(new TextDecoder().decode(stderr), "(stopped by SIGINT)");
   assertEquals((await Deno.readTextFile(log)).trimEnd().split("\n").length, 2);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli the Ctrl-C summary counts cancelled tasks as cancelled, not as done or failed", async () => {
+  const dir = await tempDir();
+  // Four run at once (the default -j 4) and write a file each; the fifth waits.
+  const child = command([
+    "--shell",
+    "--",
+    `touch "${dir}/$1"; sleep 30`,
+    ":::",
+    "a",
+    "b",
+    "c",
+    "d",
+    "e",
+  ]).spawn();
+  await waitFor(
+    async () => {
+      let n = 0;
+      for await (const _ of Deno.readDir(dir)) n++;
+      return n === 4;
+    },
+    10_000,
+    "four tasks to start",
+  );
+  Deno.kill(child.pid, "SIGINT");
+  const { code, stderr } = await child.output();
+  assertEquals(code, 130);
+  const text = new TextDecoder().decode(stderr);
+  assertStringIncludes(text, "procrun: 0 done, 0 failed, 0 timed out, 5 cancelled");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli stops quietly with status 141 when its standard output is closed (| head -1)", async () => {
+  const dir = await tempDir();
+  const child = command([
+    "--shell",
+    "--",
+    // a prints at once, b ends after the reader is gone (its write fails), c and d stay.
+    `case "$1" in a) echo a;; b) sleep 1; echo b;; *) echo $$ > "${dir}/$1"; exec sleep 30;; esac`,
+    ":::",
+    "a",
+    "b",
+    "c",
+    "d",
+  ]).spawn();
+  const stdout = child.stdout.getReader();
+  await stdout.read(); // the first line, then the reader goes away, as head's does
+  await stdout.cancel();
+  const t0 = performance.now();
+  const { code } = await child.status;
+  const stderr = new TextDecoder().decode(await new Response(child.stderr).arrayBuffer());
+  assertEquals(code, 141, stderr);
+  assertLess(performance.now() - t0, 10_000);
+  assertEquals(/procrun: .*(error|closed)/i.test(stderr), false, stderr);
+  for await (const entry of Deno.readDir(dir)) {
+    const pid = Number(await Deno.readTextFile(`${dir}/${entry.name}`));
+    await waitFor(async () => !(await isAlive(pid)), 3000, `task ${entry.name} to be killed`);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("cli SIGHUP (terminal or ssh session gone) stops the run like SIGTERM and exits 129", async () => {
+  const dir = await tempDir();
+  const { child, pids } = await startLongRun(dir, ["-q"]);
+  Deno.kill(child.pid, "SIGHUP");
+  assertEquals((await child.output()).code, 129);
+  await assertNoneLeft(pids);
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -34,3 +34,46 @@ Deno.test("examples/example_3_workers.ts runs the seed's function example on wor
   assertStringIncludes(out, "test_func done");
   assertLess(seconds, 15, "the process ends when the run does");
 });
+
+Deno.test("examples/*.ts are executable and run through their shebang", async () => {
+  const dir = new URL("../examples/", import.meta.url).pathname;
+  // The shebang calls `deno`: put this Deno first on PATH.
+  const bin = Deno.execPath().replace(/\/[^/]+$/, "");
+  const path = `${bin}:${Deno.env.get("PATH") ?? ""}`;
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.name.endsWith(".ts")) continue;
+    const mode = (await Deno.stat(dir + entry.name)).mode!;
+    assertEquals(mode & 0o111, 0o111, `${entry.name} has no run bit`);
+  }
+  const output = await new Deno.Command(dir + "example_1_command.ts", {
+    env: { NO_COLOR: "1", PATH: path },
+  }).output();
+  assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
+  assertStringIncludes(new TextDecoder().decode(output.stdout), "5 tasks, 5 succeeded, 0 failed");
+});
+
+Deno.test("the docs name pyconcurrent, not 'the seed', and show no literal @default prose", async () => {
+  const root = new URL("../", import.meta.url).pathname;
+  const files = ["README.md", "mod.ts", "src/types.ts", "src/proc_run_async.ts"];
+  for await (const entry of Deno.readDir(root + "examples")) files.push(`examples/${entry.name}`);
+  for (const file of files) {
+    const text = await Deno.readTextFile(root + file);
+    assertEquals(/the seed/i.test(text), false, `${file} says "the seed"`);
+    // deno doc shows @default {...} literally: only a value may go there.
+    for (const [, value] of text.matchAll(/@default \{([^}]*)\}/g)) {
+      assertEquals(
+        /^(-?[\d.]+|true|false|undefined|null|"[^"]*")$/.test(value!),
+        true,
+        `${file}: @default {${value}}`,
+      );
+    }
+  }
+});
+
+Deno.test("examples/example_2_function.ts passes the run's signal to its nap, as the README does", async () => {
+  const text = await Deno.readTextFile(
+    new URL("../examples/example_2_function.ts", import.meta.url),
+  );
+  assertStringIncludes(text, "signal: AbortSignal");
+  assertStringIncludes(text, "delay(nap * 1000, { signal })");
+});

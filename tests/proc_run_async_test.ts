@@ -197,6 +197,35 @@ Deno.test("ProcRunAsync.runAll() sends SIGKILL after killGrace to a tree that ig
   await waitFor(async () => (await groupMembers(pgid)).length === 0, 2000, "the group to die");
 });
 
+// 30 days: past setTimeout's 2^31 ms, where a plain timer fires at once.
+const THIRTY_DAYS = 30 * 24 * 3600;
+
+Deno.test("ProcRunAsync.runAll() waits out a timeout of 30 days instead of firing at once", async () => {
+  const run = new ProcRunAsync(["sleep"], [[1, 0.3]], { timeout: THIRTY_DAYS });
+  const fnRun = new ProcRunAsync(
+    [async () => (await delay(300), [true, 1] as const)],
+    [[1, 0]],
+    { timeout: THIRTY_DAYS },
+  );
+  const [[cmd], [fn]] = await Promise.all([run.runAll(), fnRun.runAll()]);
+  assertEquals([cmd!.success, cmd!.timeout, cmd!.exception], [true, false, null]);
+  assertEquals([fn!.success, fn!.timeout, fn!.exception], [true, false, null]);
+});
+
+Deno.test("ProcRunAsync.runAll() gives a 30-day killGrace to a command's SIGTERM handler, and does not wait it out", async () => {
+  // The handler writes after a handshake-free pause; a SIGKILL sent at once
+  // (the overflowed timer) would leave no "term" line and a SIGKILL signal.
+  const run = new ProcRunAsync(
+    [SH, "-c", `trap 'sleep 0.3; echo term; exit 3' TERM; sleep "$0" & wait`],
+    [[1, 30]],
+    { timeout: 0.3, killGrace: THIRTY_DAYS },
+  );
+  const [result] = await run.runAll();
+  assertEquals(result!.timeout, true);
+  assertStringIncludes(result!.stdout, "term");
+  assertEquals(result!.signal, null);
+});
+
 Deno.test("ProcRunAsync.runAll() completes a timed-out function at its deadline and aborts its signal", async () => {
   let seen: AbortSignal | undefined;
   let release!: () => void;
@@ -222,6 +251,24 @@ Deno.test("ProcRunAsync.runAll() completes a timed-out function at its deadline 
   release();
   await delay(0);
   assertEquals(slow!.answer, null, "a late answer must not change the result");
+});
+
+Deno.test("ProcRunAsync.runAll() marks a synchronous function that returned past its timeout as timed out", async () => {
+  const busy = (_key: unknown, args: unknown[]): TaskReturn => {
+    const end = performance.now() + (args[0] as number) * 1000;
+    while (performance.now() < end) { /* busy */ }
+    return [true, "finished"];
+  };
+  const [slow, quick] = await new ProcRunAsync([busy], [["slow", 0.5], ["quick", 0]], {
+    timeout: 0.2,
+  }).runAll();
+  assertEquals([slow!.timeout, slow!.success, slow!.exception, slow!.answer], [
+    true,
+    false,
+    "TimeoutError",
+    null,
+  ]);
+  assertEquals([quick!.timeout, quick!.success, quick!.answer], [false, true, "finished"]);
 });
 
 Deno.test("ProcRunAsync.runAll() with timeout 0 never times out", async () => {
@@ -533,6 +580,23 @@ Deno.test("ProcRunAsync.runAll() with placeholder replaces the marker or appends
   assertEquals(none.results[0]!.stdout, "z X\n");
 });
 
+Deno.test("ProcRunAsync.runAll() names the user's command in a spawn error, never the setsid wrapper", async () => {
+  // One argument past Linux's 128 KiB limit for a single argument: E2BIG.
+  const [big] = await new ProcRunAsync(["echo"], [[1, "x".repeat(300_000)]]).runAll();
+  assertEquals(big!.success, false);
+  assertStringIncludes(big!.error!, "Failed to spawn 'echo'");
+  assertEquals(big!.error!.includes("setsid"), false, big!.error!);
+  assertLess(big!.error!.length, 300);
+});
+
+Deno.test("ProcRunAsync.runAll() with placeholder replaces it in the command word too", async () => {
+  const run = new ProcRunAsync(["{}", "hi"], [[1, "echo"], [2, "/bin/echo"]], {
+    placeholder: "{}",
+  });
+  const results = await run.runAll();
+  assertEquals(results.map((r) => [r.success, r.stdout]), [[true, "hi\n"], [true, "hi\n"]]);
+});
+
 Deno.test("ProcRunAsync.runAll() with keepResults: false delivers results without keeping them", async () => {
   const seen: unknown[] = [];
   const run = new ProcRunAsync(["echo"], [[1, "a"], [2, "b"]], {
@@ -553,10 +617,14 @@ Deno.test("ProcRunAsync.stream() yields results in completion order and calls on
   for await (const result of run.stream()) streamed.push(result.key);
   assertEquals(streamed, ["fast", "mid", "slow"]);
   assertEquals(seen, streamed);
-  assertEquals(run.results.map((r) => r.key), ["slow", "fast", "mid"]);
+  // The loop got every result: by default stream() keeps none (memory stays flat).
+  assertEquals(run.results, []);
   await assertRejects(async () => {
     for await (const _ of run.stream()) { /* already run */ }
   }, Error);
+  const kept = new ProcRunAsync(["sleep"], [["slow", 0.3], ["fast", 0]], { keepResults: true });
+  for await (const _ of kept.stream()) { /* consume */ }
+  assertEquals(kept.results.map((r) => r.key), ["slow", "fast"]);
 });
 
 Deno.test("ProcRunAsync.runAll() returns the same promise when called twice", async () => {

@@ -119,6 +119,11 @@ Deno.test("ProcRunWorkers() refuses bad input before anything runs", () => {
     TypeError,
     "'permissions'",
   );
+  assertThrows(
+    () => new ProcRunWorkers([square], [[1, 1]], { numworkers: 2 } as never),
+    TypeError,
+    "'numworkers' is not an option (did you mean 'numWorkers'?)",
+  );
   assertThrows(() => workerFunction("./relative.ts", "x"), TypeError, "absolute URL");
   assertThrows(() => workerFunction(TASKS, ""), TypeError, "'exportName'");
 });

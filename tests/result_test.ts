@@ -59,6 +59,22 @@ Deno.test("ProcResult.format() shows status, error, output and answer", () => {
   assertStringIncludes(text, "answer [ 1, 2 ]");
 });
 
+Deno.test("printResults() and print() write no colour codes into a pipe, unless asked", async () => {
+  const code = `import { ProcRunAsync } from "${new URL("../mod.ts", import.meta.url)}";
+    const run = new ProcRunAsync([(k) => [true, k]], [[1, 0]]);
+    await run.runAll();
+    run.printResults();
+    run.results[0].print({ color: true });`;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--config", new URL("../deno.json", import.meta.url).pathname, code],
+    stdout: "piped",
+  }).output();
+  assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
+  const [plain, colored] = new TextDecoder().decode(output.stdout).split("1 tasks, 1 succeeded");
+  assertEquals(plain!.includes("\x1b["), false, plain);
+  assertStringIncludes(colored!, "\x1b[");
+});
+
 Deno.test("ProcResult.format() has no colour when NO_COLOR is set", async () => {
   const code = `import { ProcResult } from "${new URL(
     "../src/result.ts",

@@ -29,7 +29,8 @@ Input:
       --export NAME      the module's export to call (default: default)
 
 Running:
-  -j, --jobs N           tasks at once (default 4; 0 for no limit)
+  -j, --jobs N           tasks at once (default 4; 0 for no limit, or one
+                         worker per core with --engine workers)
   -t, --timeout SECONDS  per-task time limit, from the task's own start (0: none)
       --kill-grace SECONDS  wait between SIGTERM and SIGKILL (default 2)
       --engine async|workers  where tasks run: main thread or Web Workers
@@ -43,7 +44,7 @@ Output:
       --json             one JSON array of results at the end
       --jsonl            one JSON object per result, as each finishes
       --joblog FILE      GNU parallel's joblog (Seq Host Starttime JobRuntime
-                         Send Receive Exitval Signal Command)
+                         Send Receive Exitval Signal Command); - for stdout
       --progress         a progress bar on stderr (default: on when stderr is
                          a terminal; --no-progress turns it off)
       --color auto|always|never  colour (auto honours NO_COLOR)
@@ -52,8 +53,11 @@ Output:
   -V, --version          procrun's version
 
 Exit status:
-  0 every task succeeded; 1-100 the number of failed tasks; 101 more than 100
-  failed; 130 / 143 stopped by SIGINT / SIGTERM; 255 usage or other errors.
+  0 every task succeeded; 1-100 the number of failed tasks (at least 1 when a
+  --module function raised an error outside its tasks); 101 more than 100
+  failed; 130 / 143 / 129 stopped by SIGINT / SIGTERM / SIGHUP; 141 standard
+  output closed (| head): the run is stopped quietly; 255 usage or other errors
+  (also: a bad --key-sep input line, after the tasks read before it end).
 
 Examples:
   procrun -j 4 -- sleep ::: 1 7 2 2 1

@@ -62,11 +62,19 @@ export class TaskFeed implements AsyncIterable<readonly [unknown, string]> {
   read = 0;
   /** How many tasks there are, once the input has ended. */
   total: number | undefined;
+  /**
+   * Why reading stopped early: a line without the key separator, or a key
+   * seen before. The tasks read before it still run to their end; the CLI
+   * reports this after them (a bad line is the input's fault, not theirs).
+   */
+  error: string | undefined;
   #source: Iterable<string> | AsyncIterable<string>;
   #lines: boolean;
   #keySep: string | undefined;
   #signal: AbortSignal;
   #origin = new Map<unknown, number>();
+  /** With `keySep`: every key read and its line, to name both lines of a duplicate. */
+  #keyLines = new Map<string, number>();
 
   /**
    * @param source The arguments (`:::`) or the input lines.
@@ -107,11 +115,21 @@ export class TaskFeed implements AsyncIterable<readonly [unknown, string]> {
       if (this.#keySep !== undefined) {
         const at = text.indexOf(this.#keySep);
         if (at === -1) {
-          throw new Error(
-            `line ${position} has no key separator ${JSON.stringify(this.#keySep)} (--key-sep)`,
-          );
+          this.error = `input line ${position} has no key separator ${
+            JSON.stringify(this.#keySep)
+          } (--key-sep): no task was read from it or after it`;
+          return;
         }
-        key = text.slice(0, at);
+        const name = text.slice(0, at);
+        const first = this.#keyLines.get(name);
+        if (first !== undefined) {
+          this.error = `input line ${position} repeats the key ${
+            JSON.stringify(name)
+          } of line ${first} (--key-sep keys must be unique): no task was read from it or after it`;
+          return;
+        }
+        this.#keyLines.set(name, position);
+        key = name;
         arg = text.slice(at + this.#keySep.length);
       }
       this.read++;

@@ -30,11 +30,16 @@ const SIGNALS: Record<string, number> = {
   SIGXFSZ: 25,
 };
 
-/** The joblog's Exitval for a result: the exit code, -1 if killed, 127 if it could not start. */
+/**
+ * The joblog's Exitval for a result, as GNU parallel writes it: the exit code;
+ * -1 for a task procrun killed (timeout, cancellation); 0 for one killed by
+ * another's signal (the Signal column says which); 127 if it could not start.
+ */
 export function exitValue(result: ProcResult, isCommand: boolean): number {
   if (!isCommand) return result.success ? 0 : 1;
   if (result.returncode !== null) return result.returncode;
-  if (result.signal !== null || result.timeout || result.cancelled) return -1;
+  if (result.timeout || result.cancelled) return -1;
+  if (result.signal !== null) return 0;
   return 127;
 }
 
@@ -46,7 +51,8 @@ export function joblogLine(
   isCommand: boolean,
 ): string {
   const start = (result.timeStart?.getTime() ?? 0) / 1000;
-  const received = encoder.encode(result.stdout).length + encoder.encode(result.stderr).length;
+  // GNU parallel's Receive counts standard output only.
+  const received = encoder.encode(result.stdout).length;
   return [
     seq,
     ":",
@@ -60,30 +66,41 @@ export function joblogLine(
   ].join("\t");
 }
 
-/** An open joblog file; every line is written (and so flushed) at once. */
+/** An open joblog; every line is written (and so flushed) at once. */
 export class JobLog {
-  #file: Deno.FsFile;
+  #write: (text: string) => void;
+  #close: () => void;
 
-  /** Creates (or truncates) the file and writes the header. */
-  constructor(path: string) {
-    this.#file = Deno.openSync(path, { write: true, create: true, truncate: true });
-    this.#write("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand");
+  /**
+   * Writes the header through `write`.
+   *
+   * @param write Takes each piece of text (whole lines).
+   * @param close Called by {@linkcode JobLog.close}.
+   */
+  constructor(write: (text: string) => void, close: () => void = () => {}) {
+    this.#write = write;
+    this.#close = close;
+    this.#write("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n");
+  }
+
+  /** Creates (or truncates) the file at `path` and writes the header. */
+  static open(path: string): JobLog {
+    const file = Deno.openSync(path, { write: true, create: true, truncate: true });
+    return new JobLog((text) => {
+      const bytes = encoder.encode(text);
+      let offset = 0;
+      while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
+    }, () => file.close());
   }
 
   /** Logs one task; tasks that never started are not logged (as in GNU parallel). */
   add(seq: number, result: ProcResult, command: string, isCommand: boolean): void {
     if (result.timeStart === null) return;
-    this.#write(joblogLine(seq, result, command, isCommand));
+    this.#write(joblogLine(seq, result, command, isCommand) + "\n");
   }
 
   /** Closes the file. */
   close(): void {
-    this.#file.close();
-  }
-
-  #write(line: string): void {
-    const bytes = encoder.encode(line + "\n");
-    let offset = 0;
-    while (offset < bytes.length) offset += this.#file.writeSync(bytes.subarray(offset));
+    this.#close();
   }
 }

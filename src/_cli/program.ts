@@ -91,7 +91,7 @@ export async function buildProgram(config: CliConfig): Promise<CliProgram> {
   }
   if (config.shell) {
     // The argument is "$1", never part of the script's text.
-    const script = words.join(" ").replaceAll(PLACEHOLDER, '"$1"');
+    const script = shellScript(words.join(" "));
     const pargs = ["sh", "-c", script, "procrun"] as const;
     return {
       pargs,
@@ -105,6 +105,32 @@ export async function buildProgram(config: CliConfig): Promise<CliProgram> {
     pargs: [command, ...args],
     placeholder: PLACEHOLDER,
     isCommand: true,
-    describe: (arg) => shellJoin([command, ...commandArgs(args, arg, PLACEHOLDER)]),
+    describe: (arg) => shellJoin(commandArgs([command, ...args], arg, PLACEHOLDER)),
   };
+}
+
+/**
+ * The `sh -c` script for `--shell`: each `{}` becomes a reference to `$1`,
+ * quoted for where it stands, so the argument is always one word, never
+ * split, globbed or read as script text. Outside quotes `{}` becomes `"$1"`;
+ * inside double quotes, `$1`; inside single quotes, where nothing expands,
+ * the quote is closed around `"$1"` (`'a {} b'` becomes `'a '"$1"' b'`).
+ */
+export function shellScript(text: string): string {
+  let out = "";
+  let quote: "'" | '"' | undefined;
+  for (let i = 0; i < text.length; i++) {
+    if (text.startsWith(PLACEHOLDER, i)) {
+      out += quote === "'" ? `'"$1"'` : quote === '"' ? "$1" : '"$1"';
+      i += PLACEHOLDER.length - 1;
+      continue;
+    }
+    const c = text[i]!;
+    out += c;
+    if (c === "\\" && quote !== "'" && i + 1 < text.length) {
+      out += text[++i]; // an escaped character neither quotes nor ends a quote
+    } else if (quote === undefined && (c === "'" || c === '"')) quote = c;
+    else if (c === quote) quote = undefined;
+  }
+  return out;
 }

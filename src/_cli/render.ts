@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { red, setColorEnabled, yellow } from "@std/fmt/colors";
+import { palette } from "../_colors.ts";
 import type { OutputMode } from "./args.ts";
 import type { TaskFeed } from "./input.ts";
 import type { JobLog } from "./joblog.ts";
@@ -126,17 +126,21 @@ export class Renderer {
       this.#out.push("stdout", items.length ? `[\n  ${items.join(",\n  ")}\n]\n` : "[]\n");
     } else if (mode === "report") {
       await this.#out.drain();
-      setColorEnabled(colorOut);
       try {
-        run.printResults();
+        run.printResults({ color: colorOut });
       } catch {
         // Standard output is closed: nothing more to show.
       }
     }
     this.#progress?.stop();
     if (!quiet) {
-      setColorEnabled(colorErr);
-      const parts = [`${this.done} done`, `${this.failed} failed`, `${this.timedOut} timed out`];
+      const { yellow } = palette(colorErr);
+      // A cancelled task neither ended by itself nor failed: it is counted apart.
+      const parts = [
+        `${this.done - this.cancelled} done`,
+        `${this.failed - this.cancelled} failed`,
+        `${this.timedOut} timed out`,
+      ];
       if (this.cancelled > 0) parts.push(`${this.cancelled} cancelled`);
       let line = `procrun: ${parts.join(", ")}, ${run.timeRun.toFixed(3)} s`;
       if (stoppedBy) line += ` (stopped by ${stoppedBy})`;
@@ -161,16 +165,25 @@ export class Renderer {
     }
     // A task cancelled before it started has nothing to say: the summary counts it.
     if (!result.success && !quiet && result.timeStart !== null) {
-      setColorEnabled(colorErr);
-      const note = `procrun: task ${String(result.key)} (${this.#options.describe(result)}): ${
-        failure(result)
-      }`;
+      const { red, yellow } = palette(colorErr);
+      const note = `procrun: task ${String(result.key)} (${
+        shorten(this.#options.describe(result))
+      }): ${failure(result)}`;
       this.#out.push(
         "stderr",
         (result.timeout || result.cancelled ? yellow(note) : red(note)) + "\n",
       );
     }
   }
+}
+
+/** The longest command line a note on standard error shows whole. */
+const NOTE_LIMIT = 200;
+
+/** `text`, cut to {@linkcode NOTE_LIMIT} characters with its length said. */
+export function shorten(text: string): string {
+  if (text.length <= NOTE_LIMIT) return text;
+  return `${text.slice(0, NOTE_LIMIT)}... (${text.length} characters)`;
 }
 
 function safeJson(value: unknown): string {

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { setLongTimeout } from "../_util.ts";
 
 const liveGroups = new Set<number>();
 let unloadHooked = false;
@@ -44,6 +45,10 @@ export function untrackGroup(pgid: number): void {
  * Stops the group `pgid`: SIGTERM now, SIGKILL after `graceMs`, then forgets
  * the group. `leader`, when given, is signalled too: between a spawn and the
  * child's `setsid()` the group does not exist yet (see spawn.ts).
+ *
+ * The SIGKILL timer does not keep the process alive: a command that ignores
+ * SIGTERM is still awaited, and whatever of the group outlives the script is
+ * killed by the exit hook. So a long grace does not hold a script that is done.
  */
 export function stopGroup(
   pgid: number,
@@ -52,11 +57,15 @@ export function stopGroup(
 ): void {
   killGroup(pgid, "SIGTERM");
   signalLeader(leader, "SIGTERM");
-  setTimeout(() => {
-    killGroup(pgid, "SIGKILL");
-    signalLeader(leader, "SIGKILL");
-    untrackGroup(pgid);
-  }, graceMs);
+  setLongTimeout(
+    () => {
+      killGroup(pgid, "SIGKILL");
+      signalLeader(leader, "SIGKILL");
+      untrackGroup(pgid);
+    },
+    graceMs,
+    true,
+  );
 }
 
 function signalLeader(

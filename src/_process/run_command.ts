@@ -7,7 +7,7 @@
  * @module
  */
 import type { Program, ResolvedOptions } from "../_options.ts";
-import { clearArmed } from "../_util.ts";
+import { setLongTimeout } from "../_util.ts";
 import { commandArgs } from "./command_args.ts";
 import { stopGroup, trackGroup, untrackGroup } from "./groups.ts";
 import { spawnGrouped } from "./spawn.ts";
@@ -16,7 +16,7 @@ import { spawnGrouped } from "./spawn.ts";
 export interface CommandTemplate {
   command: string | URL;
   args: string[];
-  /** Replaced by each task's argument in `args` (see commandArgs). */
+  /** Replaced by each task's argument in `command` and `args` (see commandArgs). */
   placeholder: string | undefined;
   cwd: string | URL | undefined;
   env: Record<string, string> | undefined;
@@ -69,9 +69,14 @@ export function commandSpec(
   signal: AbortSignal,
   onSpawn?: (pgid: number) => void,
 ): CommandSpec {
+  // The placeholder may be the command word itself (`{} ::: true`), unless it is a URL.
+  const { command: word, args: rest, placeholder } = template;
+  const [command, ...args] = typeof word === "string"
+    ? commandArgs([word, ...rest], arg, placeholder) as [string, ...string[]]
+    : [word, ...commandArgs(rest, arg, placeholder)];
   return {
-    command: template.command,
-    args: commandArgs(template.args, arg, template.placeholder),
+    command,
+    args,
     cwd: template.cwd,
     env: template.env,
     stdin: template.stdin,
@@ -158,6 +163,24 @@ function emptyOutcome(spawnError: Error): CommandOutcome {
   };
 }
 
+/** The longest command name a spawn error quotes. */
+const NAME_LIMIT = 200;
+
+/**
+ * A spawn error that names the user's command (shortened), not the `setsid`
+ * wrapper it may have been run through (spawn.ts).
+ */
+function spawnFailure(error: unknown, command: string | URL): Error {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  const name = String(command);
+  const shown = name.length > NAME_LIMIT ? `${name.slice(0, NAME_LIMIT)}...` : name;
+  failure.message = failure.message.replace(
+    /^Failed to spawn '.*?': /s,
+    () => `Failed to spawn '${shown}': `,
+  );
+  return failure;
+}
+
 /** Runs one command to its end and reports what happened. */
 export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
   let child: Deno.ChildProcess;
@@ -169,7 +192,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
       stdin: spec.stdin ? "piped" : "null",
     });
   } catch (error) {
-    return emptyOutcome(error instanceof Error ? error : new Error(String(error)));
+    return emptyOutcome(spawnFailure(error, spec.command));
   }
   const pgid = child.pid;
   trackGroup(pgid);
@@ -184,7 +207,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
     stopGroup(pgid, spec.killGraceMs, child);
   };
   const deadline = spec.timeoutMs > 0
-    ? setTimeout(() => {
+    ? setLongTimeout(() => {
       timedOut = true;
       stop();
     }, spec.timeoutMs)
@@ -216,7 +239,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
       spawnError: null,
     };
   } finally {
-    clearArmed(deadline);
+    deadline?.();
     spec.signal?.removeEventListener("abort", onAbort);
     // Once stopping, the grace timer still runs: it kills whatever in the group
     // ignored SIGTERM and let go of the pipes, then forgets the group.

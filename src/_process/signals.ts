@@ -1,6 +1,7 @@
 /**
- * The SIGINT/SIGTERM guard of active runs: while a run holds it, those
- * signals cancel the run; when the last guard goes after a signal, the
+ * The SIGINT/SIGTERM/SIGHUP guard of active runs: while a run holds it, those
+ * signals cancel the run (SIGHUP: the terminal or ssh session is gone, which
+ * must not leave every task running with parent 1); when the last guard goes after a signal, the
  * remaining process groups are killed and the signal is raised again.
  *
  * @module
@@ -8,7 +9,13 @@
 import { killAllGroups } from "./groups.ts";
 
 const guards = new Set<AbortController>();
-const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+/** The status of a process ended by each signal (128 + its number). */
+const EXIT_STATUS: Partial<Record<Deno.Signal, number>> = {
+  SIGHUP: 129,
+  SIGINT: 130,
+  SIGTERM: 143,
+};
 let received: Deno.Signal | undefined;
 /** How long to wait for the raised-again signal to end the process. */
 const REDELIVERY_WAIT_MS = 2000;
@@ -17,7 +24,7 @@ function onSignal(signal: Deno.Signal): void {
   if (received) {
     // A second signal: no more waiting.
     killAllGroups();
-    Deno.exit(signal === "SIGINT" ? 130 : 143);
+    Deno.exit(EXIT_STATUS[signal]);
   }
   received = signal;
   const reason = new DOMException(`cancelled: received ${signal}`, "AbortError");
@@ -49,7 +56,7 @@ function removeListeners(): void {
 }
 
 /**
- * While the guard is held, SIGINT or SIGTERM aborts `controller`. Dispose of
+ * While the guard is held, SIGINT, SIGTERM or SIGHUP aborts `controller`. Dispose of
  * it once the run has settled: when the last guard goes after a signal, the
  * remaining process groups are killed and the signal is raised again with no
  * listener left, so the process ends as the signal would have ended it,

@@ -17,7 +17,7 @@ import {
   recordReturn,
   recordTimeout,
 } from "../_record.ts";
-import { clearArmed, epochNow } from "../_util.ts";
+import { clearArmed, type ClearTimer, epochNow, setLongTimeout } from "../_util.ts";
 import type { ProcResult } from "../result.ts";
 import {
   decodeOutcome,
@@ -72,7 +72,7 @@ export class WorkersEngine implements Engine {
   #scheduled = false;
   #aborted: { reason: unknown } | undefined;
   #broken: Error | undefined;
-  #abortTimers = new Set<ReturnType<typeof setTimeout>>();
+  #abortTimers = new Set<ClearTimer>();
   #abandoned = 0;
   #stealTimer: ReturnType<typeof setTimeout> | undefined;
   #stealing = false;
@@ -137,18 +137,18 @@ export class WorkersEngine implements Engine {
       }
       // The worker kills each command's group and reports what it printed.
       slot.post({ type: "abort", reason: errorShape(reason) });
-      const timer = setTimeout(() => {
-        this.#abortTimers.delete(timer);
+      const clear = setLongTimeout(() => {
+        this.#abortTimers.delete(clear);
         this.#cancelHeld(slot);
       }, this.#config.killGraceMs + ABORT_REPORT_MS);
-      this.#abortTimers.add(timer);
+      this.#abortTimers.add(clear);
     }
   }
 
   /** Ends every worker, so that the process can exit. */
   close(): Promise<void> {
     clearArmed(this.#stealTimer);
-    for (const timer of this.#abortTimers) clearTimeout(timer);
+    for (const clear of this.#abortTimers) clear();
     this.#abortTimers.clear();
     for (const slot of [...this.#slots]) this.#cancelHeld(slot);
     return Promise.resolve();

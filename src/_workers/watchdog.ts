@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { clearArmed } from "../_util.ts";
+import { clearArmed, MAX_TIMER_MS } from "../_util.ts";
 
 /** How often (ms) to look again when the worker is between two tasks. */
 const BETWEEN_TASKS_MS = 20;
@@ -52,7 +52,11 @@ export class Watchdog {
       return;
     }
     if (this.#timer !== undefined && at === undefined) return;
-    const wait = Math.max(0, (at ?? this.#clock() + this.#timeoutMs) - this.#clock());
+    // A longer wait would fire at once; #check() re-arms for the rest.
+    const wait = Math.min(
+      MAX_TIMER_MS,
+      Math.max(0, (at ?? this.#clock() + this.#timeoutMs) - this.#clock()),
+    );
     clearArmed(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
@@ -80,6 +84,14 @@ export class Watchdog {
 }
 
 let warnedStuck = false;
+
+/**
+ * Turns off {@linkcode warnStuck}'s warning: the CLI ends its process with
+ * `Deno.exit()` itself, so the advice is for scripts only.
+ */
+export function silenceStuckWarning(): void {
+  warnedStuck = true;
+}
 
 /**
  * Warns once per process, on the Deno versions whose `terminate()` cannot

@@ -32,10 +32,10 @@ Deno.test("joblogLine() writes Starttime with 3 decimals and pads JobRuntime to 
   assertEquals(columns(result()).slice(2, 4), ["0.000", "     0.000"], "never started");
 });
 
-Deno.test("joblogLine() counts Receive in UTF-8 bytes of stdout and stderr", () => {
-  // "é" is 2 bytes, "€" 3: 1 + 2 + 1 + 1 + 1 + 1 (newline) + 3 = 10.
+Deno.test("joblogLine() counts Receive in UTF-8 bytes of stdout only, as GNU parallel does", () => {
+  // "é" is 2 bytes: 1 + 2 + 1 + 1 + 1 + 1 (newline) = 7; stderr is not counted.
   const r = result({ returncode: 0, stdout: "héllo\n", stderr: "€" });
-  assertEquals(joblogLine(1, r, "x", true).split("\t")[5], "10");
+  assertEquals(joblogLine(1, r, "x", true).split("\t")[5], "7");
 });
 
 Deno.test("joblogLine() gives the signal's number, 0 for none or an unknown one", () => {
@@ -54,10 +54,15 @@ Deno.test("joblogLine() replaces newlines in the command with spaces", () => {
   assertEquals(line.includes("\n"), false);
 });
 
-Deno.test("exitValue() gives a command's exit code, -1 when it was stopped, 127 when it never ran", () => {
+Deno.test("exitValue() gives a command's exit code, -1 when procrun stopped it, 127 when it never ran", () => {
   assertEquals(exitValue(result({ returncode: 0, success: true }), true), 0);
   assertEquals(exitValue(result({ returncode: 3 }), true), 3);
-  assertEquals(exitValue(result({ signal: "SIGKILL" }), true), -1);
+  // Killed by someone else's signal: GNU parallel writes 0, and the Signal column.
+  assertEquals(exitValue(result({ signal: "SIGKILL" }), true), 0);
+  assertEquals(joblogLine(1, result({ signal: "SIGKILL" }), "x", true).split("\t").slice(6, 8), [
+    "0",
+    "9",
+  ]);
   assertEquals(exitValue(result({ timeout: true, signal: "SIGTERM" }), true), -1);
   assertEquals(exitValue(result({ timeout: true }), true), -1);
   assertEquals(exitValue(result({ cancelled: true }), true), -1);
@@ -74,14 +79,25 @@ Deno.test("exitValue() gives a function 0 for success and 1 for anything else", 
   assertEquals(exitValue(result({ cancelled: true }), false), 1);
 });
 
-Deno.test("JobLog() creates or truncates the file and writes the header at once", async () => {
+Deno.test("JobLog() writes the header and each line through the function it is given", () => {
+  const pieces: string[] = [];
+  const log = new JobLog((text) => pieces.push(text));
+  log.add(1, result({ timeStart: new Date(1000), timeRun: 0.25, returncode: 0 }), "echo 1", true);
+  log.close();
+  assertEquals(pieces.length, 2);
+  assertEquals(pieces[0], HEADER + "\n");
+  assertEquals(pieces[1]!.split("\t")[0], "1");
+  assertEquals(pieces[1]!.endsWith("echo 1\n"), true);
+});
+
+Deno.test("JobLog.open() creates or truncates the file and writes the header at once", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const path = `${dir}/joblog.tsv`;
-    new JobLog(path).close();
+    JobLog.open(path).close();
     assertEquals(await Deno.readTextFile(path), HEADER + "\n");
     await Deno.writeTextFile(path, "old content that must go\n".repeat(10));
-    const log = new JobLog(path);
+    const log = JobLog.open(path);
     assertEquals(await Deno.readTextFile(path), HEADER + "\n", "written before close()");
     log.close();
   } finally {
@@ -93,7 +109,7 @@ Deno.test("JobLog.add() writes each started task's line at once and skips tasks 
   const dir = await Deno.makeTempDir();
   try {
     const path = `${dir}/joblog.tsv`;
-    const log = new JobLog(path);
+    const log = JobLog.open(path);
     const first = result({ timeStart: new Date(1000), timeRun: 0.25, returncode: 0 });
     const third = result({ timeStart: new Date(2000), timeRun: 1, returncode: 2, stderr: "no" });
     log.add(1, first, "echo 1", true);
@@ -106,7 +122,8 @@ Deno.test("JobLog.add() writes each started task's line at once and skips tasks 
       [
         HEADER,
         "1\t:\t1.000\t     0.250\t0\t0\t0\t0\techo 1",
-        "3\t:\t2.000\t     1.000\t0\t2\t2\t0\techo 3",
+        // Receive counts stdout only: the "no" on stderr is not in it.
+        "3\t:\t2.000\t     1.000\t0\t0\t2\t0\techo 3",
         "",
       ].join("\n"),
     );

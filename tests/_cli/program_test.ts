@@ -1,6 +1,12 @@
 import { assertEquals, assertRejects, assertStrictEquals } from "@std/assert";
 import { parseCli } from "../../src/_cli/args.ts";
-import { buildProgram, moduleUrl, shellJoin, shellQuote } from "../../src/_cli/program.ts";
+import {
+  buildProgram,
+  moduleUrl,
+  shellJoin,
+  shellQuote,
+  shellScript,
+} from "../../src/_cli/program.ts";
 import echo, { double } from "../fixtures/cli_tasks.ts";
 
 const TASKS = new URL("../fixtures/cli_tasks.ts", import.meta.url).pathname;
@@ -108,4 +114,38 @@ Deno.test("buildProgram() with --module refuses an export that is not a function
       assertEquals(error.message.includes(exported), true, error.message);
     }
   }
+});
+
+Deno.test("shellScript() quotes $1 for where {} stands: bare, in double quotes, in single quotes", () => {
+  assertEquals(shellScript("rm {}"), 'rm "$1"');
+  assertEquals(shellScript('rm "{}"'), 'rm "$1"');
+  assertEquals(shellScript("echo '{}'"), `echo ''"$1"''`);
+  assertEquals(shellScript("echo 'a {} b' \"x {}.txt\" {}"), `echo 'a '"$1"' b' "x $1.txt" "$1"`);
+  // An escaped quote opens nothing; a backslash in single quotes is literal.
+  assertEquals(shellScript('echo \\" {}'), 'echo \\" "$1"');
+  assertEquals(shellScript("echo '\\' {}"), `echo '\\' "$1"`);
+});
+
+Deno.test("shellScript()'s scripts give sh the argument as one word wherever {} stands", async () => {
+  const arg = "* a  b $HOME 'q' \"d\"";
+  for (
+    const script of [
+      'printf "[%s]" {}',
+      'printf "[%s]" "{}"',
+      "printf '[%s]' '{}'",
+      'printf "[%s]" "<{}>"',
+    ]
+  ) {
+    const output = await new Deno.Command("sh", {
+      args: ["-c", shellScript(script), "procrun", arg],
+      cwd: "/",
+    }).output();
+    const expected = script.includes("<") ? `[<${arg}>]` : `[${arg}]`;
+    assertEquals(new TextDecoder().decode(output.stdout), expected, script);
+  }
+});
+
+Deno.test("buildProgram() puts the argument in the command word when {} is the command", async () => {
+  const program = await buildProgram(parseCli(["--", "{}", "-n"]));
+  assertEquals(program.describe("echo"), "echo -n");
 });

@@ -12,7 +12,7 @@ async function pidFiles(dir: string): Promise<string[]> {
 }
 
 for (const [engine, name] of [["async", "ProcRunAsync"], ["workers", "ProcRunWorkers"]] as const) {
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     Deno.test(`${name}.runAll() leaves no child process behind when the runner gets ${signal}`, async () => {
       const dir = await Deno.makeTempDir();
       const child = new Deno.Command(Deno.execPath(), {
