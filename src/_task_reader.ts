@@ -10,8 +10,11 @@ import type { Tasks } from "./types.ts";
 /** What `next()` returns at the end of the task list. */
 export const DONE: unique symbol = Symbol("done");
 
-/** How many tasks of a sync task list are read between two turns of the event loop. */
-export const YIELD_EVERY = 4096;
+/** Every how many tasks a sync task list's loop looks at the clock. */
+export const CHECK_EVERY = 1024;
+
+/** How long a sync task list's loop may run before it lets the event loop turn. */
+export const TURN_INTERVAL_MS = 100;
 
 /** Resolves on a later turn of the event loop (a macrotask: signals are seen). */
 export function nextTurn(): Promise<void> {

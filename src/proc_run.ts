@@ -13,7 +13,7 @@ import { recordCancel, recordError } from "./_record.ts";
 import { Semaphore } from "./_semaphore.ts";
 import { epochNow } from "./_util.ts";
 import { type PrintOptions, ProcResult, resultTimes } from "./result.ts";
-import { DONE, nextTurn, reader, YIELD_EVERY } from "./_task_reader.ts";
+import { CHECK_EVERY, DONE, nextTurn, reader, TURN_INTERVAL_MS } from "./_task_reader.ts";
 import type { Task, Tasks } from "./types.ts";
 
 /** How many results `stream()` lets wait for its consumer before it stops starting tasks. */
@@ -255,6 +255,7 @@ export abstract class ProcRun {
     try {
       if (signal.aborted) onAbort();
       let index = 0;
+      let lastTurn = performance.now();
       // No await per task for a sync iterable: a microtask each is a
       // noticeable share of a run of trivial functions.
       for (
@@ -265,8 +266,12 @@ export abstract class ProcRun {
         const wait = pause?.();
         if (wait) await wait;
         // A sync task list with sync tasks never awaits: let the event loop
-        // turn now and then, or a SIGINT could not stop an endless one.
-        if (!lazy && index > 0 && index % YIELD_EVERY === 0) await nextTurn();
+        // turn now and then, or a SIGINT could not stop an endless one. (A
+        // turn costs a timer, about a millisecond: at most one per interval.)
+        if (!lazy && index % CHECK_EVERY === 0 && performance.now() - lastTurn > TURN_INTERVAL_MS) {
+          await nextTurn();
+          lastTurn = performance.now();
+        }
         const checked = checkTask(this.#owner, task, index++, seen) as Task;
         const result = new ProcResult(checked[0], checked[1]);
         if (keepResults) this.results.push(result);
