@@ -27,12 +27,23 @@ export function killAllGroups(): void {
   for (const pgid of liveGroups) killGroup(pgid, "SIGKILL");
 }
 
+/**
+ * An uncaught error or unhandled rejection ends the process without an
+ * `unload` event: kill the groups then, unless a listener that ran before
+ * this one has kept the process alive (`preventDefault()`).
+ */
+function onFatal(event: Event): void {
+  if (!event.defaultPrevented) killAllGroups();
+}
+
 /** Records a live process group, so that it is killed if the process exits. */
 export function trackGroup(pgid: number): void {
   liveGroups.add(pgid);
   if (!unloadHooked) {
     unloadHooked = true;
     globalThis.addEventListener("unload", killAllGroups);
+    globalThis.addEventListener("error", onFatal);
+    globalThis.addEventListener("unhandledrejection", onFatal);
   }
 }
 

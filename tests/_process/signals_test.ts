@@ -48,3 +48,31 @@ for (const [engine, name] of [["async", "ProcRunAsync"], ["workers", "ProcRunWor
     });
   }
 }
+
+for (const how of ["exit", "throw", "reject"] as const) {
+  Deno.test(`a script that ends by ${how} mid-run leaves no task's grandchild behind`, async () => {
+    const dir = await Deno.makeTempDir();
+    const file = `${dir}/pid`;
+    const dying = new URL("../fixtures/dying_run.ts", import.meta.url).pathname;
+    const config = new URL("../../deno.json", import.meta.url).pathname;
+    const status = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--config", config, dying, file, how],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    assertEquals(status.code, how === "exit" ? 3 : 1);
+    const pid = Number(await Deno.readTextFile(file));
+    // Gone, or a zombie waiting for init to reap it: not running.
+    await waitFor(
+      async () => {
+        const ps = await new Deno.Command("ps", { args: ["-o", "stat=", "-p", String(pid)] })
+          .output();
+        const stat = new TextDecoder().decode(ps.stdout).trim();
+        return stat === "" || stat.startsWith("Z");
+      },
+      3000,
+      `grandchild ${pid} to be killed`,
+    );
+    await Deno.remove(dir, { recursive: true });
+  });
+}
