@@ -441,6 +441,24 @@ Deno.test("ProcRunWorkers() with permissions but without --unstable-worker-optio
   assertStringIncludes(report.message, "--unstable-worker-options");
 });
 
+Deno.test("ProcRunWorkers() with permissions under --allow-read (no -A) throws a TypeError instead of letting Deno exit 70", async () => {
+  const dir = await Deno.makeTempDir();
+  const script = `${dir}/script.ts`;
+  await Deno.writeTextFile(script, permissionScript);
+  const config = new URL("../deno.json", import.meta.url).pathname;
+  // Deno keeps /proc/self/cmdline behind --allow-all: the flag cannot be seen here.
+  const { status, out, err } = await deno(["run", "--allow-read", "--config", config, script]);
+  await Deno.remove(dir, { recursive: true });
+  assertEquals(status.code, 0, err);
+  const report = JSON.parse(out);
+  assertEquals(report.thrown, "TypeError");
+  assertStringIncludes(
+    report.message,
+    "cannot see whether Deno runs with --unstable-worker-options",
+  );
+  assertStringIncludes(report.message, '"worker-options"');
+});
+
 // ------------------------------------------------ modules
 
 Deno.test("ProcRunWorkers resolves its worker from import.meta.url: it runs when procrun is imported over HTTP", async () => {

@@ -25,41 +25,68 @@ export function configEnablesWorkerOptions(text: string): boolean {
 /** Whether a command line enables worker options, or undefined when a config file decides. */
 export function argvEnablesWorkerOptions(argv: readonly string[]): boolean | undefined {
   if (argv.some((a) => a === "--unstable-worker-options" || a === "--unstable")) return true;
-  if (argv.some((a) => a === "--config" || a === "-c" || a.startsWith("--config="))) {
-    return undefined;
-  }
+  if (configPath(argv) !== undefined) return undefined;
   return false;
 }
 
+/** The config file a command line names with `--config`/`-c`, if any. */
+export function configPath(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith("--config=")) return a.slice("--config=".length);
+    if ((a === "--config" || a === "-c") && i + 1 < argv.length) return argv[i + 1];
+  }
+  return undefined;
+}
+
 /**
- * Whether this process may give workers their own permissions: `undefined`
- * when it cannot tell (not Linux, or no read permission where it must look).
+ * Whether this process may give workers their own permissions: `null` when it
+ * cannot look (not Linux), `undefined` when it cannot tell (Deno keeps
+ * /proc/self/cmdline behind `--allow-all`, so without it the command-line
+ * flag is invisible and only a config file can say yes).
  */
-export function workerOptionsEnabled(): boolean | undefined {
-  if (Deno.build.os !== "linux" || !readable("/proc/self/cmdline")) return undefined;
-  let argv: string[];
+export function workerOptionsEnabled(): boolean | null | undefined {
+  if (Deno.build.os !== "linux") return null;
+  let argv: string[] | undefined;
   try {
     argv = Deno.readTextFileSync("/proc/self/cmdline").split("\0");
   } catch {
+    argv = undefined;
+  }
+  if (argv !== undefined) {
+    if (argvEnablesWorkerOptions(argv) === true) return true;
+    const named = configPath(argv);
+    if (named !== undefined) {
+      // Relative to where Deno started (this process's cwd, unless the script changed it).
+      return configEnables(named.startsWith("/") ? named : `${Deno.cwd()}/${named}`);
+    }
+  }
+  // Deno finds its config file from the current directory upwards.
+  let dir: string;
+  try {
+    dir = Deno.cwd();
+  } catch {
     return undefined;
   }
-  const fromArgv = argvEnablesWorkerOptions(argv);
-  if (fromArgv !== false) return fromArgv;
-  // Deno finds its config file from the current directory upwards.
-  let dir = Deno.cwd();
   while (true) {
     for (const name of ["deno.json", "deno.jsonc"]) {
-      const path = `${dir}/${name}`;
-      if (!readable(path)) return undefined;
-      try {
-        if (configEnablesWorkerOptions(Deno.readTextFileSync(path))) return true;
-      } catch {
-        // No such file.
-      }
+      const found = configEnables(`${dir}/${name}`);
+      if (found === true) return true;
+      if (found === undefined) return undefined;
     }
     const parent = dir.replace(/\/[^/]*$/, "");
-    if (parent === dir || parent === "") return false;
+    if (parent === dir || parent === "") return argv === undefined ? undefined : false;
     dir = parent;
+  }
+}
+
+/** Whether the config file at `path` enables worker options: false if absent, undefined if unreadable. */
+function configEnables(path: string): boolean | undefined {
+  if (!readable(path)) return undefined;
+  try {
+    return configEnablesWorkerOptions(Deno.readTextFileSync(path));
+  } catch {
+    return false; // No such file.
   }
 }
 
@@ -79,11 +106,21 @@ export function checkPermissions(owner: string, permissions: unknown): void {
       invalid(owner, "permissions", '"inherit", "none" or an object of permissions', permissions),
     );
   }
-  if (workerOptionsEnabled() === false) {
+  const enabled = workerOptionsEnabled();
+  if (enabled === false) {
     throw new TypeError(
       `Cannot create ${owner} with 'permissions' as Deno runs without ` +
         `--unstable-worker-options: add that flag, or leave 'permissions' out ` +
         `(without the flag Deno ends the process when a worker is given permissions)`,
+    );
+  }
+  if (enabled === undefined) {
+    throw new TypeError(
+      `Cannot create ${owner} with 'permissions' as it cannot see whether Deno runs with ` +
+        `--unstable-worker-options (Deno lets a script read its command line only with ` +
+        `--allow-all): add "worker-options" to the "unstable" list of your deno.json, or ` +
+        `run with --allow-all, or leave 'permissions' out (without the flag Deno ends the ` +
+        `process when a worker is given permissions)`,
     );
   }
 }
