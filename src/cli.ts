@@ -152,6 +152,10 @@ export async function main(args: string[]): Promise<number> {
       return EXIT_ERROR;
     }
     await out.drain();
+    if (feed.error !== undefined) {
+      say(`procrun: ${feed.error}`);
+      return EXIT_ERROR;
+    }
     return 0;
   }
 

@@ -111,10 +111,14 @@ export abstract class ProcRun {
    * Runs every task, as {@linkcode ProcRun.runAll} does, and yields each
    * result as soon as its task ends, in completion order.
    *
+   * The loop gets every result, so by default none is kept in
+   * {@linkcode ProcRun.results} (memory stays flat over an endless task
+   * list); pass `keepResults: true` to keep them.
+   *
    * Leaving the loop early (`break`, `return`, a throw) cancels the run, as
    * its `signal` would: no more tasks are read, running ones are stopped, and
-   * the loop is left once they have ended. The results it did not yield are
-   * still in {@linkcode ProcRun.results} and given to `onResult`.
+   * the loop is left once they have ended. The results it did not yield still
+   * go to `onResult` (and to `results` with `keepResults: true`).
    *
    * @returns The results, as they come.
    * @throws {Error} If the run was already started.

@@ -207,6 +207,10 @@ Deno.test("cli --key-sep stops at a duplicate key or a line without the separato
   const noSep = await cli(args, { stdin: "a=0.5\nplain\n" });
   assertEquals(noSep.code, 255);
   assertStringIncludes(noSep.stderr, 'procrun: input line 2 has no key separator "="');
+  const dry = await cli(["--dry-run", "--key-sep", "=", "--", "echo"], { stdin: "a=1\nplain\n" });
+  assertEquals(dry.code, 255);
+  assertEquals(dry.stdout, "echo 1\n");
+  assertStringIncludes(dry.stderr, "input line 2 has no key separator");
   for (const ran of [dup, noSep]) {
     const [result] = jsonLines(ran.stdout);
     assertEquals([result!.key, result!.success, result!.cancelled], ["a", true, false]);
