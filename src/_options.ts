@@ -157,8 +157,8 @@ function seconds(
   return value;
 }
 
-/** The options every engine takes (ProcRunOptions' keys). */
-const OPTION_NAMES: readonly string[] = [
+/** The options every engine takes: exactly ProcRunOptions' keys (checked below). */
+const OPTION_NAMES = [
   "numWorkers",
   "timeout",
   "signal",
@@ -172,14 +172,19 @@ const OPTION_NAMES: readonly string[] = [
   "handleSignals",
   "placeholder",
   "keepResults",
-];
+] as const satisfies readonly (keyof ProcRunOptions)[];
+
+// Fails to compile when ProcRunOptions gains a key that OPTION_NAMES lacks.
+const _allOptionsListed: Exclude<keyof ProcRunOptions, typeof OPTION_NAMES[number]> extends never
+  ? true
+  : never = true;
 
 /**
  * Refuses an option name no engine knows (a typo such as `numworkers` would
  * otherwise be ignored), naming the closest known one.
  */
 function checkOptionNames(owner: string, options: object, extra: readonly string[]): void {
-  const known = [...OPTION_NAMES, ...extra];
+  const known: readonly string[] = [...OPTION_NAMES, ...extra];
   for (const name of Object.keys(options)) {
     if (known.includes(name)) continue;
     const near = known.find((k) => k.toLowerCase() === name.toLowerCase());

@@ -26,11 +26,11 @@ import { Renderer } from "./_cli/render.ts";
 import type { ProcRun } from "./proc_run.ts";
 import { ProcRunAsync } from "./proc_run_async.ts";
 import type { ProcRunOptions, Tasks } from "./types.ts";
+import { EXIT_STATUS } from "./_process/signals.ts";
 import { errorText } from "./_util.ts";
 
 /** Exit status for errors other than failed tasks (usage errors included). */
 const EXIT_ERROR = 255;
-const EXIT_SIGNAL: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 /** A closed output pipe (`| head -1`): the status of a program ended by SIGPIPE. */
 const EXIT_PIPE = 141;
 
@@ -171,7 +171,7 @@ export async function main(args: string[]): Promise<number> {
   let stoppedBy: Deno.Signal | undefined;
   const onSignal = (signal: Deno.Signal) => {
     // A second signal: exit now. The library's exit hook kills the remaining process groups.
-    if (stoppedBy) Deno.exit(EXIT_SIGNAL[signal]);
+    if (stoppedBy) Deno.exit(EXIT_STATUS[signal]);
     stoppedBy = signal;
     if (!config.quiet) say(`procrun: ${signal} received, stopping every task (again to exit now)`);
     controller.abort(new DOMException(`cancelled: received ${signal}`, "AbortError"));
@@ -264,7 +264,7 @@ export async function main(args: string[]): Promise<number> {
     if (feed.error !== undefined && !stoppedBy) {
       say(`procrun: ${feed.error}`);
       status = EXIT_ERROR;
-    } else if (stoppedBy) status = EXIT_SIGNAL[stoppedBy]!;
+    } else if (stoppedBy) status = EXIT_STATUS[stoppedBy]!;
     else if (outputClosed) status = EXIT_PIPE;
     else if (failure) {
       say(`procrun: ${errorText(failure.error)}`);

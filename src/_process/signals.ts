@@ -10,8 +10,8 @@ import { killAllGroups } from "./groups.ts";
 
 const guards = new Set<AbortController>();
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-/** The status of a process ended by each signal (128 + its number). */
-const EXIT_STATUS: Partial<Record<Deno.Signal, number>> = {
+/** The status of a process ended by each signal it stops runs on (128 + its number). */
+export const EXIT_STATUS: Readonly<Record<string, number>> = {
   SIGHUP: 129,
   SIGINT: 130,
   SIGTERM: 143,

@@ -22,11 +22,9 @@ export function configEnablesWorkerOptions(text: string): boolean {
   return list !== null && /"worker-options"/.test(list[1]!);
 }
 
-/** Whether a command line enables worker options, or undefined when a config file decides. */
-export function argvEnablesWorkerOptions(argv: readonly string[]): boolean | undefined {
-  if (argv.some((a) => a === "--unstable-worker-options" || a === "--unstable")) return true;
-  if (configPath(argv) !== undefined) return undefined;
-  return false;
+/** Whether a command line has a flag that enables worker options. */
+export function argvEnablesWorkerOptions(argv: readonly string[]): boolean {
+  return argv.some((a) => a === "--unstable-worker-options" || a === "--unstable");
 }
 
 /** The config file a command line names with `--config`/`-c`, if any. */
@@ -54,7 +52,7 @@ export function workerOptionsEnabled(): boolean | null | undefined {
     argv = undefined;
   }
   if (argv !== undefined) {
-    if (argvEnablesWorkerOptions(argv) === true) return true;
+    if (argvEnablesWorkerOptions(argv)) return true;
     const named = configPath(argv);
     if (named !== undefined) {
       // Relative to where Deno started (this process's cwd, unless the script changed it).
