@@ -12,7 +12,7 @@ import { guardSignals } from "./_process/signals.ts";
 import { recordCancel, recordError } from "./_record.ts";
 import { Semaphore } from "./_semaphore.ts";
 import { epochNow } from "./_util.ts";
-import { type PrintOptions, ProcResult, resultTimes } from "./result.ts";
+import { type PrintOptions, ProcResult, resultInEngine, resultTimes } from "./result.ts";
 import { CHECK_EVERY, DONE, nextTurn, reader, TURN_INTERVAL_MS } from "./_task_reader.ts";
 import type { Task, Tasks } from "./types.ts";
 
@@ -26,11 +26,11 @@ interface RunState {
   /** Held once per task in the engine. */
   sem: Semaphore;
   /**
-   * The tasks in the engine: an attempt ends once, however often its engine
-   * calls `done`. A set, not a closure per task, keeps the hot path free of
-   * garbage.
+   * How many tasks are in the engine. An attempt ends once, however often its
+   * engine calls `done`: each result says whether it is in (`resultInEngine`),
+   * which keeps the hot path free of closures and garbage.
    */
-  running: Set<ProcResult>;
+  running: number;
   /** The one `done` given to every `submit` of the run. */
   done: AttemptDone;
   /** Called when the last task in flight ends, once the input is read. */
@@ -244,7 +244,7 @@ export abstract class ProcRun {
         }
       },
       sem: new Semaphore(engine.capacity),
-      running: new Set(),
+      running: 0,
       done: (result, end) => this.#finish(run, result, end),
       drained: undefined,
     };
@@ -302,7 +302,7 @@ export abstract class ProcRun {
       controller.abort(error);
       await close();
     }
-    if (run.running.size > 0) await new Promise<void>((resolve) => run.drained = resolve);
+    if (run.running > 0) await new Promise<void>((resolve) => run.drained = resolve);
     try {
       await engine.close();
     } finally {
@@ -323,12 +323,13 @@ export abstract class ProcRun {
       return;
     }
     if (this.#options.verbose) console.error(`procrun: start ${String(result.key)}`);
-    run.running.add(result);
+    resultInEngine.enter(result);
+    run.running++;
     try {
       this.#engine.submit(result, run.done);
     } catch (error) {
       // Only a bug of the engine's could land here: the task still ends.
-      if (!run.running.has(result)) return;
+      if (!resultInEngine.has(result)) return;
       recordError(result, error);
       const now = epochNow();
       run.done(result, { start: now, end: now, slot: null, host: null });
@@ -340,7 +341,8 @@ export abstract class ProcRun {
    * result and releases its semaphore count. Never throws.
    */
   #finish(run: RunState, result: ProcResult, end: AttemptEnd): void {
-    if (!run.running.delete(result)) return;
+    if (!resultInEngine.leave(result)) return;
+    run.running--;
     try {
       if (end.start === null) {
         resultTimes.set(result, null, null);
@@ -356,7 +358,7 @@ export abstract class ProcRun {
       recordError(result, error);
     } finally {
       run.sem.release();
-      if (run.running.size === 0) run.drained?.();
+      if (run.running === 0) run.drained?.();
     }
   }
 }

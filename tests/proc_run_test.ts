@@ -1,6 +1,11 @@
 import { assert, assertEquals } from "@std/assert";
 import { delay } from "@std/async/delay";
+import type { AttemptDone, Engine } from "../src/_engine.ts";
+import { resolveOptions } from "../src/_options.ts";
+import { ProcRun } from "../src/proc_run.ts";
 import { ProcRunAsync } from "../src/proc_run_async.ts";
+import type { ProcResult } from "../src/result.ts";
+import type { Tasks } from "../src/types.ts";
 
 const ok = (_key: unknown, args: unknown[]): [boolean, unknown] => [true, args.at(-1)];
 
@@ -152,4 +157,47 @@ Deno.test("ProcRun.stream() over a lazy task list keeps no results by default: m
   for await (const _ of run.stream()) seen++;
   assertEquals(seen, 50_000);
   assertEquals(run.results.length, 0, "each result is freed once the loop has it");
+});
+
+/** An engine that breaks the contract: `done` twice per attempt, some sync, some later, and a throw after it. */
+class CarelessEngine implements Engine {
+  readonly capacity = 2;
+  submitted = 0;
+  start(): void {}
+  submit(result: ProcResult, done: AttemptDone): void {
+    this.submitted++;
+    result.success = true;
+    const end = { start: Date.now(), end: Date.now(), slot: 1, host: null };
+    done(result, end);
+    setTimeout(() => done(result, end), 0);
+    if (result.key === "throws") throw new Error("engine bug after done");
+    done(result, end);
+  }
+  abort(): void {}
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+class CarelessRun extends ProcRun {
+  constructor(tasks: Tasks, onResult: (result: ProcResult) => void, engine: Engine) {
+    super("CarelessRun", tasks, resolveOptions("CarelessRun", { onResult }, 2), engine);
+  }
+}
+
+Deno.test("ProcRun ends each attempt once, however often its engine calls done or throws after it", async () => {
+  const delivered: unknown[] = [];
+  const engine = new CarelessEngine();
+  const tasks: [string, number][] = [["a", 1], ["throws", 2], ["b", 3], ["c", 4]];
+  const run = new CarelessRun(tasks, (result) => delivered.push(result.key), engine);
+  const results = await run.runAll();
+  await delay(20); // the late calls of done land after the run
+  assertEquals(engine.submitted, 4);
+  assertEquals(delivered, ["a", "throws", "b", "c"]);
+  assertEquals(results.map((r) => [r.key, r.success]), [
+    ["a", true],
+    ["throws", true],
+    ["b", true],
+    ["c", true],
+  ]);
 });
