@@ -79,6 +79,11 @@ function workerProgram(program: Program, options: ResolvedOptions): WorkerProgra
  *   worker stuck in a synchronous loop keeps running after `terminate()`:
  *   the run still returns on time, but that thread keeps a core busy and the
  *   process does not exit by itself; end such a script with `Deno.exit()`.
+ * - A task that reaches V8's heap limit ends the whole process (Deno's out
+ *   of memory handler is fatal, for workers too): every result is lost. Run
+ *   a task that may allocate without bound as a command
+ *   (`[Deno.execPath(), "run", "task.ts"]` on {@linkcode ProcRunAsync}),
+ *   where only that task fails.
  * - Tasks are sent in batches (up to 1024 per worker once the first results
  *   show how long tasks take), which a worker runs back to back in one tight
  *   loop; a worker that runs out of work takes back the tasks another worker

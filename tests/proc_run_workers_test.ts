@@ -528,3 +528,24 @@ Deno.test("ProcRunWorkers.runAll() reports the same cancellation as ProcRunAsync
   }
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("A worker function that runs V8 out of memory ends the whole process (documented); the same task as a command fails alone", async () => {
+  const hog = new URL("./fixtures/memory_hog.ts", import.meta.url).pathname;
+  const config = new URL("../deno.json", import.meta.url).pathname;
+  const limit = "--v8-flags=--max-old-space-size=64";
+  // Workers share the process's heap limit and its fatal OOM handler: no
+  // result is printed, and Deno dies of a signal (SIGTRAP on Linux).
+  const workers = await deno(["run", "-A", `--config=${config}`, limit, hog, "--run"], 60_000);
+  assertEquals(workers.out, "");
+  assert(!workers.status.success);
+  assertStringIncludes(workers.err, "out of memory");
+  // The workaround the docs give: each such task in a process of its own.
+  const run = new ProcRunAsync(
+    [Deno.execPath(), "run", `--config=${config}`, limit, hog],
+    [["a", "a"], ["hog", "hog"], ["b", "b"]],
+    { numWorkers: 2, env: { NO_COLOR: "1" } },
+  );
+  const results = await run.runAll();
+  assertEquals(results.map((r) => [r.key, r.success]), [["a", true], ["hog", false], ["b", true]]);
+  assertEquals(results[0]!.stdout, "done a\n");
+});
