@@ -52,6 +52,10 @@ function useColor(config: CliConfig, stream: { isTerminal(): boolean }): boolean
   return !Deno.noColor && stream.isTerminal();
 }
 
+/** Said when the tasks are to be typed at a terminal. */
+const TERMINAL_INPUT_WARNING =
+  "procrun: reading tasks from the terminal, one per line (did you forget ::: or --arg-file?); end the input with Ctrl-D";
+
 /** Opens the task input: `:::` arguments, `--arg-file` or standard input. */
 function openInput(config: CliConfig, signal: AbortSignal): TaskFeed {
   if (config.inlineArgs !== undefined) {
@@ -67,6 +71,8 @@ function openInput(config: CliConfig, signal: AbortSignal): TaskFeed {
       );
     }
   } else {
+    // As GNU parallel does: a user at a terminal may have forgotten `:::`.
+    if (Deno.stdin.isTerminal()) console.error(TERMINAL_INPUT_WARNING);
     stream = Deno.stdin.readable;
   }
   return new TaskFeed(readLines(stream, signal), true, config.keySep, signal);

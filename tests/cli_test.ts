@@ -585,6 +585,49 @@ Deno.test({
   },
 });
 
+/** Runs the CLI with `args` under `script`, which gives it a pseudo-terminal; `input` is typed at it. */
+async function onTerminal(args: string[], input = ""): Promise<{ code: number; text: string }> {
+  const line = [Deno.execPath(), "run", "-A", "--config", CONFIG, CLI, ...args]
+    .map((w) => `'${w}'`).join(" ");
+  const child = new Deno.Command("/usr/bin/script", {
+    args: ["-qec", line, "/dev/null"],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(input));
+  await writer.close();
+  const out = await child.output();
+  return { code: out.code, text: new TextDecoder().decode(out.stdout) };
+}
+
+Deno.test({
+  name: "cli's progress bar knows the total of ::: arguments from its first line",
+  ignore: !hasScript,
+  fn: async () => {
+    const { code, text } = await onTerminal(["-j", "1", "--", "sleep", ":::", "0.5", "0.5"]);
+    assertEquals(code, 0);
+    // Drawn while the first task runs: with its total, not "0/2+".
+    assertStringIncludes(text, "0/2 done, 1 running");
+    assertNotMatch(text, /\d\+ done/);
+  },
+});
+
+Deno.test({
+  name: "cli warns when it reads its tasks from a terminal, as GNU parallel does",
+  ignore: !hasScript,
+  fn: async () => {
+    const typed = await onTerminal(["-q", "--", "echo", "got"], "x\n\x04");
+    assertEquals(typed.code, 0);
+    assertStringIncludes(typed.text, "procrun: reading tasks from the terminal");
+    assertStringIncludes(typed.text, "got x");
+    // Not when the tasks are given.
+    const given = await onTerminal(["-q", "--", "echo", "got", ":::", "y"]);
+    assertStringIncludes(given.text, "got y");
+    assertNotMatch(given.text, /reading tasks from the terminal/);
+  },
+});
+
 // ---- Timeouts, dry run, joblog ---------------------------------------------
 
 Deno.test("cli -t kills a command at its timeout and counts it", async () => {

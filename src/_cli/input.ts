@@ -60,7 +60,10 @@ export interface TaskOrigin {
 export class TaskFeed implements AsyncIterable<readonly [unknown, string]> {
   /** Tasks handed to the runner so far. */
   read = 0;
-  /** How many tasks there are, once the input has ended. */
+  /**
+   * How many tasks there are: known from the start for `:::` arguments, for
+   * lines once the input has ended.
+   */
   total: number | undefined;
   /**
    * Why reading stopped early: a line without the key separator, or a key
@@ -92,6 +95,8 @@ export class TaskFeed implements AsyncIterable<readonly [unknown, string]> {
     this.#lines = lines;
     this.#keySep = keySep;
     this.#signal = signal;
+    // `:::` arguments are all known: the progress bar has its total and ETA at once.
+    if (Array.isArray(source) && !lines) this.total = source.length;
   }
 
   /**
@@ -118,6 +123,7 @@ export class TaskFeed implements AsyncIterable<readonly [unknown, string]> {
           this.error = `input line ${position} has no key separator ${
             JSON.stringify(this.#keySep)
           } (--key-sep): no task was read from it or after it`;
+          if (this.total !== undefined) this.total = this.read;
           return;
         }
         const name = text.slice(0, at);
@@ -126,6 +132,7 @@ export class TaskFeed implements AsyncIterable<readonly [unknown, string]> {
           this.error = `input line ${position} repeats the key ${
             JSON.stringify(name)
           } of line ${first} (--key-sep keys must be unique): no task was read from it or after it`;
+          if (this.total !== undefined) this.total = this.read;
           return;
         }
         this.#keyLines.set(name, position);

@@ -107,17 +107,26 @@ Deno.test("TaskFeed stops at a repeated key and names both lines", async () => {
   assertStringIncludes(feed.error!, 'input line 3 repeats the key "a" of line 1');
 });
 
-Deno.test("TaskFeed sets total only once the input has ended", async () => {
-  const feed = new TaskFeed(["a", "b"], false, undefined, live());
+Deno.test("TaskFeed knows the total of ::: arguments from the start, of lines once the input has ended", async () => {
+  const args = new TaskFeed(["a", "b"], false, undefined, live());
+  assertEquals(args.total, 2);
+  const lines = new TaskFeed(["a", "b"], true, undefined, live());
   const totals: (number | undefined)[] = [];
-  for await (const _ of feed) totals.push(feed.total);
+  for await (const _ of lines) totals.push(lines.total);
   assertEquals(totals, [undefined, undefined]);
-  assertEquals(feed.total, 2);
+  assertEquals(lines.total, 2);
 });
 
-Deno.test("TaskFeed stops reading when the signal aborts and leaves total unset", async () => {
+Deno.test("TaskFeed over ::: arguments with --key-sep counts only the tasks before a bad one", async () => {
+  const feed = new TaskFeed(["a=1", "b", "c=3"], false, "=", live());
+  assertEquals(feed.total, 3);
+  assertEquals(await collect(feed), [["a", "1"]]);
+  assertEquals(feed.total, 1);
+});
+
+Deno.test("TaskFeed stops reading lines when the signal aborts and leaves total unset", async () => {
   const controller = new AbortController();
-  const feed = new TaskFeed(["a", "b", "c"], false, undefined, controller.signal);
+  const feed = new TaskFeed(["a", "b", "c"], true, undefined, controller.signal);
   const seen: unknown[] = [];
   for await (const task of feed) {
     seen.push(task);
