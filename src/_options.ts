@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { illFormed } from "./_text.ts";
 import { inspectLine } from "./_util.ts";
 import type { ProcResult } from "./result.ts";
 import type { Pargs, ProcRunOptions, Task, TaskFunction, Tasks } from "./types.ts";
@@ -87,6 +88,15 @@ export function resolvePargs(owner: string, pargs: Pargs): Program {
     if (typeof value !== "string" && typeof value !== "number") {
       throw new TypeError(
         invalid(owner, `pargs[${index + 1}]`, "a string or a number for a command", value),
+      );
+    }
+  });
+  // Deno.Command would send U+FFFD in place of a lone surrogate, without a word.
+  [head, ...rest].forEach((value, index) => {
+    const problem = typeof value === "string" ? illFormed(value) : null;
+    if (problem !== null) {
+      throw new TypeError(
+        invalid(owner, `pargs[${index}]`, `well-formed text (it holds ${problem})`, value),
       );
     }
   });

@@ -16,6 +16,7 @@
  */
 import denoJson from "../deno.json" with { type: "json" };
 import { type CliConfig, parseCli, UsageError } from "./_cli/args.ts";
+import { rawArgs } from "./_cli/argv.ts";
 import { HELP } from "./_cli/help.ts";
 import { readLines, TaskFeed } from "./_cli/input.ts";
 import { JobLog } from "./_cli/joblog.ts";
@@ -294,4 +295,4 @@ export async function main(args: string[]): Promise<number> {
   return status;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) Deno.exit(await main(rawArgs()));

@@ -32,6 +32,11 @@ Deno.test("ProcRunAsync() refuses empty or malformed pargs", () => {
   refuses(["echo", { a: 1 }], [], {}, TypeError, "'pargs[1]'");
 });
 
+Deno.test("ProcRunAsync() refuses pargs that Deno.Command would change (a lone surrogate becomes U+FFFD)", () => {
+  refuses(["ls", "f\udcffo"], [], {}, TypeError, "'pargs[1]'", "well-formed text", "0xFF");
+  refuses(["\ud800x"], [], {}, TypeError, "'pargs[0]'", "U+D800");
+});
+
 Deno.test("ProcRunAsync() refuses tasks that are not pairs or not iterable", () => {
   refuses(["true"], [[1, 2, 3]], {}, TypeError, "'tasks[0]'", "[key, arg] pair");
   refuses(["true"], [[1, 1], 5], {}, TypeError, "'tasks[1]'", "current value is 5");

@@ -78,6 +78,34 @@ async function exists(path: string): Promise<boolean> {
 
 // ---- Inputs ----------------------------------------------------------------
 
+Deno.test("cli fails a task whose input is not UTF-8 (lines and ::: words) instead of running it on a changed name", async () => {
+  const dir = await tempDir();
+  try {
+    // Raw bytes cannot go through Deno.Command's string arguments: a shell makes them.
+    // (Not through `npx deno`: its Node launcher has already replaced them with U+FFFD.)
+    const script = `
+      cd "$1"
+      printf 'f\\377o\\ngood1\\n' | "$0" run -A --config "$2" "$3" -- touch
+      echo "lines $?"
+      "$0" run -A --config "$2" "$3" -- touch ::: "$(printf 'b\\351d')" good2
+      echo "words $?"`;
+    const { stdout, stderr } = await new Deno.Command("/bin/sh", {
+      args: ["-c", script, Deno.execPath(), dir, CONFIG, CLI],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(stderr);
+    assertEquals(new TextDecoder().decode(stdout), "lines 1\nwords 1\n", text);
+    assertStringIncludes(text, "an input byte 0xFF that is not UTF-8");
+    assertStringIncludes(text, "an input byte 0xE9 that is not UTF-8");
+    assertStringIncludes(text, "the command was not run");
+    const names = [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
+    assertEquals(names, ["good1", "good2"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("cli ::: arguments run the command once each, output grouped per task", async () => {
   const ran = await cli(["-j", "2", "--", "echo", "hi", ":::", "a", "b", "c"]);
   assertEquals(ran.code, 0);

@@ -46,6 +46,24 @@ Deno.test("ProcRunWorkers.runAll() reports a command that cannot start", async (
   assertEquals(result!.returncode, null);
 });
 
+Deno.test("A task argument that is not well-formed text fails its task unrun, on both engines, instead of running on a changed name", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // `touch` would create "f\uFFFDo" if Deno's silent replacement went through.
+    const tasks: Task[] = [["bad", `${dir}/f\udcffo`], ["good", `${dir}/good`]];
+    for (const run of [new ProcRunAsync(["touch"], tasks), new ProcRunWorkers(["touch"], tasks)]) {
+      const [bad, good] = await run.runAll();
+      assertEquals([bad!.success, bad!.exception, bad!.returncode], [false, "TypeError", null]);
+      assertStringIncludes(bad!.error!, "an input byte 0xFF that is not UTF-8");
+      assertStringIncludes(bad!.error!, "the command was not run");
+      assertEquals(good!.success, true);
+      assertEquals([...Deno.readDirSync(dir)].map((entry) => entry.name), ["good"]);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("ProcRunWorkers.runAll() calls fn(key, [...args, arg], signal), sync or async, with results in task order", async () => {
   const sync = await new ProcRunWorkers([fn("square")], [["a", 2], ["b", 3], ["c", 4]]).runAll();
   assertEquals(sync.map((r) => [r.key, r.success, r.answer]), [["a", true, 4], ["b", true, 9], [

@@ -4,28 +4,33 @@
  *
  * @module
  */
+import { decodeEscaped } from "../_text.ts";
 
 /**
- * Yields the lines of `stream` (without their `\n`) as they arrive. Once
- * `signal` aborts it returns at once, without waiting for more input (a
- * terminal may never send any).
+ * Yields the lines of `stream` (without their `\n`) as they arrive. Bytes that
+ * are not UTF-8 are kept as lone surrogates (see src/_text.ts), so that a task
+ * on such a line fails with a clear error instead of running on a changed
+ * name. Once `signal` aborts it returns at once, without waiting for more
+ * input (a terminal may never send any).
  */
 export async function* readLines(
   stream: ReadableStream<Uint8Array>,
   signal: AbortSignal,
 ): AsyncGenerator<string> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = stream.getReader();
   // Each read races the abort through its own promise: racing every read
   // against one long-lived promise would keep every chunk alive.
   let wake: ((value: null) => void) | undefined;
   const onAbort = () => wake?.(null);
   signal.addEventListener("abort", onAbort, { once: true });
-  let rest = "";
+  // Lines are cut at the byte 0x0A, never inside a UTF-8 sequence, and then
+  // decoded: a whole chunk of lines at once in the common case.
+  let rest: Uint8Array = new Uint8Array(0);
   let finished = false;
   try {
     while (true) {
       if (signal.aborted) return;
-      const chunk = await new Promise<ReadableStreamReadResult<string> | null>(
+      const chunk = await new Promise<ReadableStreamReadResult<Uint8Array> | null>(
         (resolve, reject) => {
           wake = resolve;
           reader.read().then(resolve, reject);
@@ -34,17 +39,31 @@ export async function* readLines(
       wake = undefined;
       if (chunk === null) return;
       if (chunk.done) break;
-      const lines = (rest + chunk.value).split("\n");
-      rest = lines.pop()!;
-      for (const line of lines) yield line;
+      const bytes = rest.length === 0 ? chunk.value : concat(rest, chunk.value);
+      const end = bytes.lastIndexOf(NEWLINE);
+      if (end === -1) {
+        rest = bytes;
+        continue;
+      }
+      rest = bytes.slice(end + 1);
+      for (const line of decodeEscaped(bytes.subarray(0, end)).split("\n")) yield line;
     }
     finished = true;
-    if (rest !== "") yield rest;
+    if (rest.length > 0) yield decodeEscaped(rest);
   } finally {
     signal.removeEventListener("abort", onAbort);
     if (!finished) reader.cancel().catch(() => {});
     else reader.releaseLock();
   }
+}
+
+const NEWLINE = 0x0a;
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const all = new Uint8Array(a.length + b.length);
+  all.set(a);
+  all.set(b, a.length);
+  return all;
 }
 
 /** Where a task came from: its 1-based sequence number in the input. */

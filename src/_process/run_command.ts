@@ -7,6 +7,7 @@
  * @module
  */
 import type { Program, ResolvedOptions } from "../_options.ts";
+import { illFormed } from "../_text.ts";
 import { setLongTimeout } from "../_util.ts";
 import { commandArgs } from "./command_args.ts";
 import { stopGroup, trackGroup, untrackGroup } from "./groups.ts";
@@ -166,14 +167,17 @@ function emptyOutcome(spawnError: Error): CommandOutcome {
 /** The longest command name a spawn error quotes. */
 const NAME_LIMIT = 200;
 
+function shorten(text: string): string {
+  return text.length > NAME_LIMIT ? `${text.slice(0, NAME_LIMIT)}...` : text;
+}
+
 /**
  * A spawn error that names the user's command (shortened), not the `setsid`
  * wrapper it may have been run through (spawn.ts).
  */
 function spawnFailure(error: unknown, command: string | URL): Error {
   const failure = error instanceof Error ? error : new Error(String(error));
-  const name = String(command);
-  const shown = name.length > NAME_LIMIT ? `${name.slice(0, NAME_LIMIT)}...` : name;
+  const shown = shorten(String(command));
   failure.message = failure.message.replace(
     /^Failed to spawn '.*?': /s,
     () => `Failed to spawn '${shown}': `,
@@ -181,8 +185,28 @@ function spawnFailure(error: unknown, command: string | URL): Error {
   return failure;
 }
 
+/**
+ * Why the command cannot be run as given, or null: an argument (the task's,
+ * in practice: pargs are checked up front) holds a lone surrogate, which
+ * `Deno.Command` would replace with U+FFFD, running it on a changed name.
+ */
+function unsendable(spec: CommandSpec): TypeError | null {
+  for (let i = 0; i < spec.args.length; i++) {
+    const problem = illFormed(spec.args[i]!);
+    if (problem === null) continue;
+    return new TypeError(
+      `argument ${i + 1} of the command, ${
+        shorten(JSON.stringify(spec.args[i]))
+      }, is not well-formed text (it holds ${problem}): Deno cannot pass it unchanged, so the command was not run`,
+    );
+  }
+  return null;
+}
+
 /** Runs one command to its end and reports what happened. */
 export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
+  const refused = unsendable(spec);
+  if (refused) return emptyOutcome(refused);
   let child: Deno.ChildProcess;
   try {
     child = spawnGrouped(spec.command, {

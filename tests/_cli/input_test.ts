@@ -22,6 +22,14 @@ Deno.test("readLines() yields lines split across chunks, without their newlines"
   assertEquals(lines, ["a", "bc", "", "d", "e"]);
 });
 
+Deno.test("readLines() keeps bytes that are not UTF-8 as lone surrogates, and sequences split across chunks whole", async () => {
+  const stream = ReadableStream.from([
+    new Uint8Array([0x66, 0xff, 0x6f, 0x0a, 0xe6]), // "f", a bad byte, "o"; half of 漢
+    new Uint8Array([0xbc, 0xa2, 0x0a, 0x41, 0xe9]), // its other half; "A" and a Latin-1 é at the end
+  ]);
+  assertEquals(await collect(readLines(stream, live())), ["f\udcffo", "漢", "A\udce9"]);
+});
+
 Deno.test("readLines() yields a last line that has no newline", async () => {
   assertEquals(await collect(readLines(streamOf("one\ntw", "o"), live())), ["one", "two"]);
   assertEquals(await collect(readLines(streamOf("one\n"), live())), ["one"]);
