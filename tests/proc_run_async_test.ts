@@ -11,7 +11,7 @@ import { delay } from "@std/async/delay";
 import { ProcRunAsync } from "../src/proc_run_async.ts";
 import type { ProcResult } from "../src/result.ts";
 import type { Task, TaskReturn } from "../src/types.ts";
-import { deno, groupMembers, waitFor } from "./_helpers.ts";
+import { deno, groupMembers, isAlive, waitFor } from "./_helpers.ts";
 
 const SH = "/bin/sh";
 
@@ -178,6 +178,26 @@ Deno.test("ProcRunAsync.runAll() times out a command, keeps its output and kills
   assertGreaterOrEqual(result!.timeRun, 0.5);
   const pgid = Number(result!.stdout.match(/pgid (\d+)/)![1]);
   await waitFor(async () => (await groupMembers(pgid)).length === 0, 2000, "the group to die");
+});
+
+Deno.test("ProcRunAsync.runAll() returns a timed-out result at deadline plus grace though a grandchild in its own session holds the pipes, and kills that grandchild too", async () => {
+  // `setsid` takes the grandchild out of the command's process group: the group kill misses it.
+  const script =
+    'echo start; setsid sh -c \'echo "escaped $$"; trap "" TERM; exec sleep 30\' & sleep 30';
+  const run = new ProcRunAsync([SH, "-c", script], [[1, "x"]], { timeout: 0.5, killGrace: 0.5 });
+  const t0 = performance.now();
+  const [result] = await run.runAll();
+  const elapsed = performance.now() - t0;
+  const pid = Number(result!.stdout.match(/escaped (\d+)/)?.[1]);
+  try {
+    assertLess(elapsed, 10_000, "the result waited for the escaped grandchild (30 s)");
+    assertEquals([result!.timeout, result!.exception], [true, "TimeoutError"]);
+    assertStringIncludes(result!.stdout, "start\n");
+    assert(pid > 0, result!.stdout);
+    await waitFor(async () => !(await isAlive(pid)), 3000, "the escaped grandchild to die");
+  } finally {
+    if (pid > 0 && await isAlive(pid)) Deno.kill(pid, "SIGKILL");
+  }
 });
 
 Deno.test("ProcRunAsync.runAll() sends SIGKILL after killGrace to a tree that ignores SIGTERM", async () => {

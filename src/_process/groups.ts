@@ -66,17 +66,76 @@ export function stopGroup(
   graceMs: number,
   leader?: { kill(signal: Deno.Signal): void },
 ): void {
+  // Found before the group dies: once their parent is gone they belong to init.
+  const escaped = escapees(pgid);
   killGroup(pgid, "SIGTERM");
   signalLeader(leader, "SIGTERM");
+  for (const target of escaped) signalTarget(target, "SIGTERM");
   setLongTimeout(
     () => {
       killGroup(pgid, "SIGKILL");
       signalLeader(leader, "SIGKILL");
+      for (const target of escaped) signalTarget(target, "SIGKILL");
       untrackGroup(pgid);
     },
     graceMs,
     true,
   );
+}
+
+/**
+ * Where to signal the descendants of `pgid`'s leader that left its group (a
+ * grandchild that called `setsid`, as daemons do), found through `/proc` as
+ * GNU parallel finds a job's tree with `ps`: `-pgrp` for a group led by one of
+ * them, else the pid. Empty where `/proc` cannot be read.
+ */
+export function escapees(pgid: number): number[] {
+  if (Deno.build.os !== "linux") return [];
+  const procs = new Map<number, { ppid: number; pgrp: number }>();
+  try {
+    for (const entry of Deno.readDirSync("/proc")) {
+      const pid = Number(entry.name);
+      if (!Number.isInteger(pid)) continue;
+      let stat: string;
+      try {
+        stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+      } catch {
+        continue; // It has exited.
+      }
+      // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      procs.set(pid, { ppid: Number(fields[1]), pgrp: Number(fields[2]) });
+    }
+  } catch {
+    return [];
+  }
+  const escaped = new Set<number>();
+  for (const [pid, { pgrp }] of procs) {
+    if (pgrp === pgid) continue;
+    let up = procs.get(pid)?.ppid;
+    for (let depth = 0; up !== undefined && up > 1 && depth < 64; depth++) {
+      if (up === pgid) {
+        escaped.add(pid);
+        break;
+      }
+      up = procs.get(up)?.ppid;
+    }
+  }
+  const targets = new Set<number>();
+  for (const pid of escaped) {
+    const pgrp = procs.get(pid)!.pgrp;
+    // A whole group only when one of them leads it: never a group of someone else's.
+    targets.add(escaped.has(pgrp) ? -pgrp : pid);
+  }
+  return [...targets];
+}
+
+function signalTarget(target: number, signal: Deno.Signal): void {
+  try {
+    Deno.kill(target, signal);
+  } catch {
+    // It has already exited.
+  }
 }
 
 function signalLeader(

@@ -8,7 +8,7 @@
  */
 import type { Program, ResolvedOptions } from "../_options.ts";
 import { illFormed } from "../_text.ts";
-import { setLongTimeout } from "../_util.ts";
+import { type ClearTimer, setLongTimeout } from "../_util.ts";
 import { commandArgs } from "./command_args.ts";
 import { stopGroup, trackGroup, untrackGroup } from "./groups.ts";
 import { spawnGrouped } from "./spawn.ts";
@@ -113,22 +113,35 @@ interface Captured {
 
 const decoder = new TextDecoder();
 
+/**
+ * Reads `stream` to its end, or until `readers` are released (cancelled),
+ * keeping at most `max` bytes.
+ */
 async function capture(
   stream: ReadableStream<Uint8Array>,
   max: number,
+  readers: Set<ReadableStreamDefaultReader<Uint8Array>>,
 ): Promise<Captured> {
+  const reader = stream.getReader();
+  readers.add(reader);
   const chunks: Uint8Array[] = [];
   let size = 0;
   let truncated = false;
-  for await (const chunk of stream) {
-    if (size >= max) {
-      truncated = true;
-      continue;
+  try {
+    while (true) {
+      const { done, value: chunk } = await reader.read();
+      if (done) break;
+      if (size >= max) {
+        truncated = true;
+        continue;
+      }
+      const take = size + chunk.length > max ? chunk.subarray(0, max - size) : chunk;
+      if (take.length < chunk.length) truncated = true;
+      chunks.push(take);
+      size += take.length;
     }
-    const take = size + chunk.length > max ? chunk.subarray(0, max - size) : chunk;
-    if (take.length < chunk.length) truncated = true;
-    chunks.push(take);
-    size += take.length;
+  } finally {
+    readers.delete(reader);
   }
   if (chunks.length === 1) return { text: decoder.decode(chunks[0]), truncated };
   const all = new Uint8Array(size);
@@ -139,6 +152,12 @@ async function capture(
   }
   return { text: decoder.decode(all), truncated };
 }
+
+/**
+ * How long after the SIGKILL of a stopped command's group its pipes are still
+ * read: time for the kernel to close them and for what is buffered to come.
+ */
+const RELEASE_MARGIN_MS = 200;
 
 async function feed(child: Deno.ChildProcess, input: Uint8Array): Promise<void> {
   const writer = child.stdin.getWriter();
@@ -225,10 +244,17 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
   let timedOut = false;
   let cancelled = false;
   let stopping = false;
+  // A process outside the group (one that called setsid) may hold the pipes
+  // open: once the group is killed, stop waiting for their end.
+  const readers = new Set<ReadableStreamDefaultReader<Uint8Array>>();
+  let release: ClearTimer | undefined;
   const stop = () => {
     if (stopping) return;
     stopping = true;
     stopGroup(pgid, spec.killGraceMs, child);
+    release = setLongTimeout(() => {
+      for (const reader of readers) reader.cancel().catch(() => {});
+    }, spec.killGraceMs + RELEASE_MARGIN_MS);
   };
   const deadline = spec.timeoutMs > 0
     ? setLongTimeout(() => {
@@ -247,8 +273,8 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
     const input = spec.stdin ? feed(child, spec.stdin) : undefined;
     const [status, out, err] = await Promise.all([
       child.status,
-      capture(child.stdout, spec.maxOutputBytes),
-      capture(child.stderr, spec.maxOutputBytes),
+      capture(child.stdout, spec.maxOutputBytes, readers),
+      capture(child.stderr, spec.maxOutputBytes, readers),
       input,
     ]);
     return {
@@ -264,6 +290,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
     };
   } finally {
     deadline?.();
+    release?.();
     spec.signal?.removeEventListener("abort", onAbort);
     // Once stopping, the grace timer still runs: it kills whatever in the group
     // ignored SIGTERM and let go of the pipes, then forgets the group.
