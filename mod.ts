@@ -36,4 +36,12 @@ export type { ProcRun } from "./src/proc_run.ts";
 export { ProcRunAsync } from "./src/proc_run_async.ts";
 export { ProcRunWorkers, type ProcRunWorkersOptions } from "./src/proc_run_workers.ts";
 export { type WorkerFunction, workerFunction } from "./src/worker_function.ts";
-export type { Pargs, ProcRunOptions, Task, TaskFunction, TaskReturn, Tasks } from "./src/types.ts";
+export type {
+  OutputEncoding,
+  Pargs,
+  ProcRunOptions,
+  Task,
+  TaskFunction,
+  TaskReturn,
+  Tasks,
+} from "./src/types.ts";

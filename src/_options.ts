@@ -7,7 +7,7 @@
 import { illFormed } from "./_text.ts";
 import { inspectLine } from "./_util.ts";
 import type { ProcResult } from "./result.ts";
-import type { Pargs, ProcRunOptions, Task, TaskFunction, Tasks } from "./types.ts";
+import type { OutputEncoding, Pargs, ProcRunOptions, Task, TaskFunction, Tasks } from "./types.ts";
 
 /** Options after validation, in the units the engines use. */
 export interface ResolvedOptions {
@@ -20,6 +20,8 @@ export interface ResolvedOptions {
   env: Record<string, string> | undefined;
   stdin: Uint8Array | undefined;
   maxOutputBytes: number;
+  /** How command output is kept: decoded text, or the bytes as they came. */
+  encoding: OutputEncoding;
   killGraceMs: number;
   verbose: boolean;
   onResult: ((result: ProcResult) => void) | undefined;
@@ -176,6 +178,7 @@ const OPTION_NAMES = [
   "env",
   "stdin",
   "maxOutputBytes",
+  "encoding",
   "killGrace",
   "verbose",
   "onResult",
@@ -230,6 +233,7 @@ export function resolveOptions(
     env,
     stdin,
     maxOutputBytes = DEFAULT_MAX_OUTPUT_BYTES,
+    encoding = "utf8",
     verbose = false,
     onResult,
     handleSignals = true,
@@ -264,6 +268,9 @@ export function resolveOptions(
       invalid(owner, "maxOutputBytes", "a non-negative integer", maxOutputBytes),
     );
   }
+  if (encoding !== "utf8" && encoding !== "buffer") {
+    throw new TypeError(invalid(owner, "encoding", `"utf8" or "buffer"`, encoding));
+  }
   if (typeof verbose !== "boolean") {
     throw new TypeError(invalid(owner, "verbose", "a boolean", verbose));
   }
@@ -287,6 +294,7 @@ export function resolveOptions(
     env,
     stdin: typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin,
     maxOutputBytes,
+    encoding,
     killGraceMs: killGrace * 1000,
     verbose,
     onResult,

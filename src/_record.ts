@@ -66,6 +66,8 @@ export function recordOutcome(
   result.signal = outcome.signal;
   result.stdout = outcome.stdout;
   result.stderr = outcome.stderr;
+  result.stdoutBytes = outcome.stdoutBytes;
+  result.stderrBytes = outcome.stderrBytes;
   result.stdoutTruncated = outcome.stdoutTruncated;
   result.stderrTruncated = outcome.stderrTruncated;
   result.success = outcome.code === 0 && !outcome.timedOut && !outcome.cancelled;

@@ -258,6 +258,8 @@ export async function main(args: string[]): Promise<number> {
       handleSignals: false,
       placeholder: program.placeholder,
       keepResults: config.output === "json" || config.output === "report",
+      // The default output passes bytes through; JSON and the report are text.
+      encoding: config.output === "default" ? "buffer" : "utf8",
       onResult: (result) => renderer.add(result),
     });
     progress?.start();

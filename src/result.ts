@@ -173,10 +173,20 @@ export class ProcResult {
   returncode: number | null = null;
   /** The name of the signal that ended the command (`"SIGTERM"`, ...), or null. */
   signal: string | null = null;
-  /** The command's standard output, decoded as UTF-8 (invalid bytes become U+FFFD). */
+  /**
+   * The command's standard output, decoded as UTF-8 (invalid bytes become
+   * U+FFFD); empty with `encoding: "buffer"`, which keeps `stdoutBytes`.
+   */
   stdout = "";
   /** The command's standard error, decoded as UTF-8 (invalid bytes become U+FFFD). */
   stderr = "";
+  /**
+   * The command's standard output as bytes, with the `encoding: "buffer"`
+   * option (then `stdout` is empty); else null.
+   */
+  stdoutBytes: Uint8Array | null = null;
+  /** The command's standard error as bytes, with `encoding: "buffer"`; else null. */
+  stderrBytes: Uint8Array | null = null;
   /** Whether standard output went past `maxOutputBytes` and its tail was dropped. */
   stdoutTruncated = false;
   /** Whether standard error went past `maxOutputBytes` and its tail was dropped. */

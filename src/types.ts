@@ -38,6 +38,9 @@ export type Task = readonly [key: unknown, arg: unknown];
 /** The task list: any iterable or async iterable of `[key, arg]` pairs, read lazily. */
 export type Tasks = Iterable<Task> | AsyncIterable<Task>;
 
+/** How a command's output is kept in its result: see {@linkcode ProcRunOptions.encoding}. */
+export type OutputEncoding = "utf8" | "buffer";
+
 /** Options shared by every engine. */
 export interface ProcRunOptions {
   /**
@@ -73,6 +76,26 @@ export interface ProcRunOptions {
    * @default {16777216}
    */
   maxOutputBytes?: number;
+  /**
+   * How a command's output is kept: `"utf8"` decodes it into the result's
+   * `stdout` and `stderr` strings (bytes that are not UTF-8 become U+FFFD);
+   * `"buffer"` keeps the bytes as they came in `stdoutBytes` and
+   * `stderrBytes` (`stdout` and `stderr` are then empty), for binary output
+   * such as `gzip -c`'s. The names are execa's and Node's.
+   *
+   * @example Keep binary output whole
+   * ```ts
+   * import { ProcRunAsync } from "@procrun/procrun";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const run = new ProcRunAsync(["printf", "\\377\\000"], [["a", ""]], { encoding: "buffer" });
+   * const [result] = await run.runAll();
+   * assertEquals(result!.stdoutBytes, new Uint8Array([0xff, 0]));
+   * ```
+   *
+   * @default {"utf8"}
+   */
+  encoding?: OutputEncoding;
   /**
    * Seconds between SIGTERM and SIGKILL when a command is stopped.
    *

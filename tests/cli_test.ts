@@ -78,6 +78,25 @@ async function exists(path: string): Promise<boolean> {
 
 // ---- Inputs ----------------------------------------------------------------
 
+Deno.test("cli passes binary output through byte for byte (gzip -c), as GNU parallel does", async () => {
+  const dir = await tempDir();
+  try {
+    const text = "procrun\n".repeat(5000);
+    await Deno.writeTextFile(`${dir}/f.txt`, text);
+    const { code, stdout } = await command(["-q", "--", "gzip", "-c", ":::", `${dir}/f.txt`])
+      .output();
+    assertEquals(code, 0);
+    const expected = await new Deno.Command("gzip", { args: ["-c", `${dir}/f.txt`] }).output();
+    assertEquals(stdout, expected.stdout);
+    const unzipped = await new Response(
+      new Blob([stdout]).stream().pipeThrough(new DecompressionStream("gzip")),
+    ).text();
+    assertEquals(unzipped, text);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("cli fails a task whose input is not UTF-8 (lines and ::: words) instead of running it on a changed name", async () => {
   const dir = await tempDir();
   try {

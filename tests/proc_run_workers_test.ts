@@ -46,6 +46,23 @@ Deno.test("ProcRunWorkers.runAll() reports a command that cannot start", async (
   assertEquals(result!.returncode, null);
 });
 
+Deno.test('encoding "buffer" keeps a command\'s output as bytes on both engines; the default decodes it', async () => {
+  const pargs = [SH, "-c", "printf '\\377\\000%s' \"$0\"; printf '\\376' >&2"] as const;
+  for (const Engine of [ProcRunAsync, ProcRunWorkers]) {
+    const [raw] = await new Engine(pargs, [["a", "z"]], { encoding: "buffer" }).runAll();
+    assertEquals(raw!.stdoutBytes, new Uint8Array([0xff, 0x00, 0x7a]), Engine.name);
+    assertEquals(raw!.stderrBytes, new Uint8Array([0xfe]));
+    assertEquals([raw!.stdout, raw!.stderr], ["", ""]);
+    const [text] = await new Engine(pargs, [["a", "z"]]).runAll();
+    assertEquals([text!.stdout, text!.stdoutBytes, text!.stderrBytes], ["\ufffd\0z", null, null]);
+  }
+  assertThrows(
+    () => new ProcRunAsync(["true"], [], { encoding: "latin1" as "utf8" }),
+    TypeError,
+    `'encoding' must be "utf8" or "buffer": current value is "latin1"`,
+  );
+});
+
 Deno.test("A task argument that is not well-formed text fails its task unrun, on both engines, instead of running on a changed name", async () => {
   const dir = await Deno.makeTempDir();
   try {

@@ -52,7 +52,7 @@ export function joblogLine(
 ): string {
   const start = (result.timeStart?.getTime() ?? 0) / 1000;
   // GNU parallel's Receive counts standard output only.
-  const received = encoder.encode(result.stdout).length;
+  const received = result.stdoutBytes?.length ?? encoder.encode(result.stdout).length;
   return [
     seq,
     ":",

@@ -1,5 +1,5 @@
 /**
- * The CLI's writer: text for standard output and standard error, queued in
+ * The CLI's writer: text and bytes for standard output and standard error, queued in
  * order and written in whole pieces, so that one task's output is never
  * interleaved with another's and a slow reader never blocks the runner.
  *
@@ -15,6 +15,19 @@ interface Stream {
   write(bytes: Uint8Array): Promise<number>;
 }
 
+/** The pieces as one run of bytes. */
+function joined(data: (string | Uint8Array)[]): Uint8Array {
+  const parts = data.map((piece) => typeof piece === "string" ? encoder.encode(piece) : piece);
+  if (parts.length === 1) return parts[0]!;
+  const all = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    all.set(part, offset);
+    offset += part.length;
+  }
+  return all;
+}
+
 async function writeAll(stream: Stream, bytes: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < bytes.length) offset += await stream.write(bytes.subarray(offset));
@@ -26,7 +39,7 @@ async function writeAll(stream: Stream, bytes: Uint8Array): Promise<void> {
  * later output is dropped.
  */
 export class OutputQueue {
-  #pieces: { target: Target; text: string }[] = [];
+  #pieces: { target: Target; data: (string | Uint8Array)[] }[] = [];
   #flushing: Promise<void> | undefined;
   #closed = false;
   #onClosed: (error: unknown) => void;
@@ -48,12 +61,12 @@ export class OutputQueue {
     this.#after = after;
   }
 
-  /** Queues `text` for `target`. */
-  push(target: Target, text: string): void {
-    if (this.#closed || text === "") return;
+  /** Queues `data` for `target`: text (written as UTF-8) or bytes, written as they are. */
+  push(target: Target, data: string | Uint8Array): void {
+    if (this.#closed || data.length === 0) return;
     const last = this.#pieces.at(-1);
-    if (last && last.target === target) last.text += text;
-    else this.#pieces.push({ target, text });
+    if (last && last.target === target) last.data.push(data);
+    else this.#pieces.push({ target, data: [data] });
     this.#flushing ??= this.#flush();
   }
 
@@ -65,11 +78,11 @@ export class OutputQueue {
   async #flush(): Promise<void> {
     try {
       while (this.#pieces.length > 0) {
-        const { target, text } = this.#pieces.shift()!;
+        const { target, data } = this.#pieces.shift()!;
         if (this.#closed) continue;
         try {
           this.#before();
-          await writeAll(target === "stdout" ? Deno.stdout : Deno.stderr, encoder.encode(text));
+          await writeAll(target === "stdout" ? Deno.stdout : Deno.stderr, joined(data));
           this.#after();
         } catch (error) {
           this.#closed = true;

@@ -157,8 +157,9 @@ export class Renderer {
     }
     if (mode !== "default") return;
     if (isCommand) {
-      this.#out.push("stdout", result.stdout);
-      this.#out.push("stderr", result.stderr);
+      // Bytes as they came (encoding "buffer"): binary output passes through unchanged.
+      this.#out.push("stdout", result.stdoutBytes ?? result.stdout);
+      this.#out.push("stderr", result.stderrBytes ?? result.stderr);
     } else if (result.answer !== null && result.answer !== undefined) {
       const answer = result.answer;
       this.#out.push("stdout", (typeof answer === "string" ? answer : safeJson(answer)) + "\n");

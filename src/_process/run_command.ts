@@ -7,6 +7,7 @@
  * @module
  */
 import type { Program, ResolvedOptions } from "../_options.ts";
+import type { OutputEncoding } from "../types.ts";
 import { illFormed } from "../_text.ts";
 import { type ClearTimer, setLongTimeout } from "../_util.ts";
 import { commandArgs } from "./command_args.ts";
@@ -23,6 +24,7 @@ export interface CommandTemplate {
   env: Record<string, string> | undefined;
   stdin: Uint8Array | undefined;
   maxOutputBytes: number;
+  encoding: OutputEncoding;
   /** 0 for no timeout. */
   timeoutMs: number;
   killGraceMs: number;
@@ -36,6 +38,8 @@ export interface CommandSpec {
   env?: Record<string, string> | undefined;
   stdin?: Uint8Array | undefined;
   maxOutputBytes: number;
+  /** `"buffer"`: the outcome keeps the bytes and its strings are empty. */
+  encoding?: OutputEncoding;
   /** 0 for no timeout. */
   timeoutMs: number;
   killGraceMs: number;
@@ -58,6 +62,7 @@ export function commandTemplate(
     env: options.env,
     stdin: options.stdin,
     maxOutputBytes: options.maxOutputBytes,
+    encoding: options.encoding,
     timeoutMs: options.timeoutMs,
     killGraceMs: options.killGraceMs,
   };
@@ -82,6 +87,7 @@ export function commandSpec(
     env: template.env,
     stdin: template.stdin,
     maxOutputBytes: template.maxOutputBytes,
+    encoding: template.encoding,
     timeoutMs: template.timeoutMs,
     killGraceMs: template.killGraceMs,
     signal,
@@ -97,6 +103,9 @@ export interface CommandOutcome {
   signal: string | null;
   stdout: string;
   stderr: string;
+  /** The bytes, when the spec's encoding is `"buffer"`; else null. */
+  stdoutBytes: Uint8Array | null;
+  stderrBytes: Uint8Array | null;
   stdoutTruncated: boolean;
   stderrTruncated: boolean;
   timedOut: boolean;
@@ -107,11 +116,12 @@ export interface CommandOutcome {
 }
 
 interface Captured {
-  text: string;
+  bytes: Uint8Array;
   truncated: boolean;
 }
 
 const decoder = new TextDecoder();
+const NO_BYTES = new Uint8Array(0);
 
 /**
  * Reads `stream` to its end, or until `readers` are released (cancelled),
@@ -143,14 +153,14 @@ async function capture(
   } finally {
     readers.delete(reader);
   }
-  if (chunks.length === 1) return { text: decoder.decode(chunks[0]), truncated };
+  if (chunks.length <= 1) return { bytes: chunks[0] ?? NO_BYTES, truncated };
   const all = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
     all.set(chunk, offset);
     offset += chunk.length;
   }
-  return { text: decoder.decode(all), truncated };
+  return { bytes: all, truncated };
 }
 
 /**
@@ -175,6 +185,8 @@ function emptyOutcome(spawnError: Error): CommandOutcome {
     signal: null,
     stdout: "",
     stderr: "",
+    stdoutBytes: null,
+    stderrBytes: null,
     stdoutTruncated: false,
     stderrTruncated: false,
     timedOut: false,
@@ -277,11 +289,14 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
       capture(child.stderr, spec.maxOutputBytes, readers),
       input,
     ]);
+    const raw = spec.encoding === "buffer";
     return {
       code: status.signal === null ? status.code : null,
       signal: status.signal,
-      stdout: out.text,
-      stderr: err.text,
+      stdout: raw ? "" : decoder.decode(out.bytes),
+      stderr: raw ? "" : decoder.decode(err.bytes),
+      stdoutBytes: raw ? out.bytes : null,
+      stderrBytes: raw ? err.bytes : null,
       stdoutTruncated: out.truncated,
       stderrTruncated: err.truncated,
       timedOut,
