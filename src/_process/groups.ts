@@ -9,6 +9,7 @@
  * @module
  */
 import { setLongTimeout } from "../_util.ts";
+import { type ProcessTable, processTable } from "./tree.ts";
 
 const liveGroups = new Set<number>();
 let unloadHooked = false;
@@ -55,7 +56,11 @@ export function untrackGroup(pgid: number): void {
 /**
  * Stops the group `pgid`: SIGTERM now, SIGKILL after `graceMs`, then forgets
  * the group. `leader`, when given, is signalled too: between a spawn and the
- * child's `setsid()` the group does not exist yet (see spawn.ts).
+ * child's `setsid()` the group does not exist yet (see spawn.ts). Descendants
+ * that left the group (see {@linkcode escapees}) get the same signals; where
+ * the process table comes from `ps` (see tree.ts), the signals wait for it,
+ * a few milliseconds, since once the group is dead its runaways cannot be told
+ * from anyone else's.
  *
  * The SIGKILL timer does not keep the process alive: a command that ignores
  * SIGTERM is still awaited, and whatever of the group outlives the script is
@@ -66,49 +71,35 @@ export function stopGroup(
   graceMs: number,
   leader?: { kill(signal: Deno.Signal): void },
 ): void {
+  const signal = (escaped: number[]) => {
+    killGroup(pgid, "SIGTERM");
+    signalLeader(leader, "SIGTERM");
+    for (const target of escaped) signalTarget(target, "SIGTERM");
+    setLongTimeout(
+      () => {
+        killGroup(pgid, "SIGKILL");
+        signalLeader(leader, "SIGKILL");
+        for (const target of escaped) signalTarget(target, "SIGKILL");
+        untrackGroup(pgid);
+      },
+      graceMs,
+      true,
+    );
+  };
   // Found before the group dies: once their parent is gone they belong to init.
-  const escaped = escapees(pgid);
-  killGroup(pgid, "SIGTERM");
-  signalLeader(leader, "SIGTERM");
-  for (const target of escaped) signalTarget(target, "SIGTERM");
-  setLongTimeout(
-    () => {
-      killGroup(pgid, "SIGKILL");
-      signalLeader(leader, "SIGKILL");
-      for (const target of escaped) signalTarget(target, "SIGKILL");
-      untrackGroup(pgid);
-    },
-    graceMs,
-    true,
-  );
+  const table = processTable();
+  if (table instanceof Promise) table.then((found) => signal(escapees(pgid, found)));
+  else signal(escapees(pgid, table));
 }
 
 /**
  * Where to signal the descendants of `pgid`'s leader that left its group (a
- * grandchild that called `setsid`, as daemons do), found through `/proc` as
- * GNU parallel finds a job's tree with `ps`: `-pgrp` for a group led by one of
- * them, else the pid. Empty where `/proc` cannot be read.
+ * grandchild that called `setsid`, as daemons do), found in the process table
+ * as GNU parallel finds a job's tree with `ps`: `-pgrp` for a group led by one
+ * of them, else the pid. Empty without a table.
  */
-export function escapees(pgid: number): number[] {
-  if (Deno.build.os !== "linux") return [];
-  const procs = new Map<number, { ppid: number; pgrp: number }>();
-  try {
-    for (const entry of Deno.readDirSync("/proc")) {
-      const pid = Number(entry.name);
-      if (!Number.isInteger(pid)) continue;
-      let stat: string;
-      try {
-        stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-      } catch {
-        continue; // It has exited.
-      }
-      // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      procs.set(pid, { ppid: Number(fields[1]), pgrp: Number(fields[2]) });
-    }
-  } catch {
-    return [];
-  }
+export function escapees(pgid: number, procs: ProcessTable | null): number[] {
+  if (!procs) return [];
   const escaped = new Set<number>();
   for (const [pid, { pgrp }] of procs) {
     if (pgrp === pgid) continue;
