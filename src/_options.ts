@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { SPOOL_BYTES } from "./_spool.ts";
 import { illFormed } from "./_text.ts";
 import { inspectLine } from "./_util.ts";
 import type { ProcResult } from "./result.ts";
@@ -22,6 +23,8 @@ export interface ResolvedOptions {
   maxOutputBytes: number;
   /** How command output is kept: decoded text, or the bytes as they came. */
   encoding: OutputEncoding;
+  /** Bytes of a stream held in memory before the rest is spooled to a file; 0: never. */
+  spoolBytes: number;
   killGraceMs: number;
   verbose: boolean;
   onResult: ((result: ProcResult) => void) | undefined;
@@ -295,6 +298,7 @@ export function resolveOptions(
     stdin: typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin,
     maxOutputBytes,
     encoding,
+    spoolBytes: (options as { [SPOOL_BYTES]?: number })[SPOOL_BYTES] ?? 0,
     killGraceMs: killGrace * 1000,
     verbose,
     onResult,

@@ -4,6 +4,7 @@
  * @module
  */
 import type { CommandOutcome } from "./_process/run_command.ts";
+import { recordSpool } from "./_spool.ts";
 import { inspectLine, isTaskReturn } from "./_util.ts";
 import type { ProcResult } from "./result.ts";
 
@@ -66,6 +67,9 @@ export function recordOutcome(
   result.signal = outcome.signal;
   result.stdout = outcome.stdout;
   result.stderr = outcome.stderr;
+  if (outcome.stdoutFile !== null || outcome.stderrFile !== null) {
+    recordSpool(result, { stdout: outcome.stdoutFile, stderr: outcome.stderrFile });
+  }
   result.stdoutBytes = outcome.stdoutBytes;
   result.stderrBytes = outcome.stderrBytes;
   result.stdoutTruncated = outcome.stdoutTruncated;

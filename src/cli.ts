@@ -29,6 +29,10 @@ import { ProcRunAsync } from "./proc_run_async.ts";
 import type { ProcRunOptions, Tasks } from "./types.ts";
 import { EXIT_STATUS } from "./_process/signals.ts";
 import { errorText } from "./_util.ts";
+import { SPOOL_BYTES } from "./_spool.ts";
+
+/** Bytes of a task's stream held in memory before the rest goes to a temporary file. */
+const SPOOL_THRESHOLD = 1024 * 1024;
 
 /** Exit status for errors other than failed tasks (usage errors included). */
 const EXIT_ERROR = 255;
@@ -225,6 +229,7 @@ export async function main(args: string[]): Promise<number> {
       colorErr: useColor(config, Deno.stderr),
       isCommand: program.isCommand,
       describe: (result) => program.describe(result.arg),
+      maxOutputBytes: config.maxOutputBytes,
     },
     joblog,
     progress,
@@ -260,6 +265,9 @@ export async function main(args: string[]): Promise<number> {
       keepResults: config.output === "json" || config.output === "report",
       // The default output passes bytes through; JSON and the report are text.
       encoding: config.output === "default" ? "buffer" : "utf8",
+      // No cap unless asked for; the default output holds big outputs on disk.
+      maxOutputBytes: config.maxOutputBytes ?? Number.MAX_SAFE_INTEGER,
+      ...(config.output === "default" ? { [SPOOL_BYTES]: SPOOL_THRESHOLD } : {}),
       onResult: (result) => renderer.add(result),
     });
     progress?.start();

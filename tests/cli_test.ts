@@ -97,6 +97,61 @@ Deno.test("cli passes binary output through byte for byte (gzip -c), as GNU para
   }
 });
 
+Deno.test("cli passes a task's output through whole past 16 MiB, by way of a temporary file it removes after", async () => {
+  const dir = await tempDir();
+  try {
+    const { code, stdout } = await command(["-q", "--", "seq", ":::", "5000000"], {
+      env: { TMPDIR: dir },
+    }).output();
+    assertEquals(code, 0);
+    const expected = await new Deno.Command("seq", { args: ["5000000"] }).output();
+    assertGreater(expected.stdout.length, 16 * 1024 * 1024);
+    assertEquals(stdout.length, expected.stdout.length);
+    assertEquals(stdout, expected.stdout);
+    assertEquals([...Deno.readDirSync(dir)].map((entry) => entry.name), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli removes its temporary files when the reader of its output goes away (| head -1)", async () => {
+  const dir = await tempDir();
+  try {
+    const script = `"$0" run -A --config "$1" "$2" -q -- seq ::: 5000000 6000000 | head -1`;
+    const { stdout } = await new Deno.Command("/bin/sh", {
+      args: ["-c", script, Deno.execPath(), CONFIG, CLI],
+      env: { TMPDIR: dir },
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    assertEquals(new TextDecoder().decode(stdout), "1\n");
+    assertEquals([...Deno.readDirSync(dir)].map((entry) => entry.name), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli --max-output-bytes cuts each stream at N bytes and says so, on stderr and in the results", async () => {
+  const { code, stdout, stderr } = await command([
+    "--max-output-bytes",
+    "1000",
+    "--",
+    "seq",
+    ":::",
+    "100000",
+  ]).output();
+  assertEquals(code, 0);
+  const expected = await new Deno.Command("seq", { args: ["100000"] }).output();
+  assertEquals(stdout, expected.stdout.subarray(0, 1000));
+  assertStringIncludes(
+    new TextDecoder().decode(stderr),
+    "procrun: task 1 (seq 100000): standard output cut at 1000 bytes (--max-output-bytes)",
+  );
+  const ran = await cli(["--jsonl", "--max-output-bytes", "10", "--", "seq", ":::", "100"]);
+  const [result] = jsonLines(ran.stdout);
+  assertEquals([result!.stdout, result!.stdoutTruncated], ["1\n2\n3\n4\n5\n", true]);
+});
+
 Deno.test("cli fails a task whose input is not UTF-8 (lines and ::: words) instead of running it on a changed name", async () => {
   const dir = await tempDir();
   try {

@@ -34,6 +34,8 @@ export interface CliConfig {
   jobs: number;
   timeout: number;
   killGrace: number | undefined;
+  /** A cap on each task's stdout and stderr, or undefined for none. */
+  maxOutputBytes: number | undefined;
   engine: "async" | "workers";
   keepOrder: boolean;
   dryRun: boolean;
@@ -50,6 +52,7 @@ const STRINGS = [
   "timeout",
   "engine",
   "kill-grace",
+  "max-output-bytes",
   "color",
   "joblog",
   "arg-file",
@@ -203,6 +206,12 @@ export function parseCli(args: string[]): CliConfig {
       str("kill-grace"),
       "a number of seconds >= 0",
       (n) => Number.isFinite(n) && n >= 0,
+    ),
+    maxOutputBytes: number(
+      "--max-output-bytes",
+      str("max-output-bytes"),
+      "a whole number of bytes >= 0",
+      (n) => Number.isSafeInteger(n) && n >= 0,
     ),
     engine: oneOf("--engine", str("engine"), ["async", "workers"]) ?? "async",
     keepOrder: bool("keep-order"),

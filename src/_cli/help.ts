@@ -37,8 +37,11 @@ Running:
       --dry-run          print what would run, run nothing
 
 Output:
-  (default)              each task's stdout and stderr, whole, as it finishes;
-                         then a summary line on stderr
+  (default)              each task's stdout and stderr, whole and byte for
+                         byte, as it finishes (past 1 MiB held in a temporary
+                         file, never cut); then a summary line on stderr
+      --max-output-bytes N  keep at most N bytes of each task's stdout and
+                         stderr; a cut is said on stderr and in the results
       --keep-order       print in input order instead of completion order
       --report           a readable report of every result at the end
       --json             one JSON array of results at the end

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { peekSpool } from "../_spool.ts";
 import type { ProcResult } from "../result.ts";
 
 const encoder = new TextEncoder();
@@ -52,7 +53,10 @@ export function joblogLine(
 ): string {
   const start = (result.timeStart?.getTime() ?? 0) / 1000;
   // GNU parallel's Receive counts standard output only.
-  const received = result.stdoutBytes?.length ?? encoder.encode(result.stdout).length;
+  const spooled = peekSpool(result)?.stdout;
+  const received = spooled
+    ? Deno.statSync(spooled).size
+    : result.stdoutBytes?.length ?? encoder.encode(result.stdout).length;
   return [
     seq,
     ":",

@@ -6,13 +6,58 @@
  * @module
  */
 
+import { removeSpool } from "../_spool.ts";
+
 const encoder = new TextEncoder();
+
+/** A task's output spooled to a temporary file: copied out, then removed. */
+export interface SpoolFile {
+  file: string;
+}
+
+type Data = string | Uint8Array | SpoolFile;
 
 /** Where a piece of output goes. */
 export type Target = "stdout" | "stderr";
 
 interface Stream {
   write(bytes: Uint8Array): Promise<number>;
+}
+
+function dropFiles(data: Data[]): void {
+  for (const piece of data) {
+    if (typeof piece === "object" && "file" in piece) removeSpool(piece.file);
+  }
+}
+
+/** Writes the pieces in order: text and bytes together, spool files streamed. */
+async function writeData(stream: Stream, data: Data[]): Promise<void> {
+  let inline: (string | Uint8Array)[] = [];
+  for (const piece of data) {
+    if (typeof piece === "string" || piece instanceof Uint8Array) {
+      inline.push(piece);
+      continue;
+    }
+    if (inline.length > 0) await writeAll(stream, joined(inline));
+    inline = [];
+    await copyFile(stream, piece.file);
+  }
+  if (inline.length > 0) await writeAll(stream, joined(inline));
+}
+
+/** Copies a spool file to `stream` in chunks, then removes it (also when the write fails). */
+async function copyFile(stream: Stream, path: string): Promise<void> {
+  try {
+    using file = await Deno.open(path);
+    const buffer = new Uint8Array(256 * 1024);
+    while (true) {
+      const n = await file.read(buffer);
+      if (n === null) break;
+      await writeAll(stream, buffer.subarray(0, n));
+    }
+  } finally {
+    removeSpool(path);
+  }
 }
 
 /** The pieces as one run of bytes. */
@@ -39,7 +84,7 @@ async function writeAll(stream: Stream, bytes: Uint8Array): Promise<void> {
  * later output is dropped.
  */
 export class OutputQueue {
-  #pieces: { target: Target; data: (string | Uint8Array)[] }[] = [];
+  #pieces: { target: Target; data: Data[] }[] = [];
   #flushing: Promise<void> | undefined;
   #closed = false;
   #onClosed: (error: unknown) => void;
@@ -61,9 +106,16 @@ export class OutputQueue {
     this.#after = after;
   }
 
-  /** Queues `data` for `target`: text (written as UTF-8) or bytes, written as they are. */
-  push(target: Target, data: string | Uint8Array): void {
-    if (this.#closed || data.length === 0) return;
+  /**
+   * Queues `data` for `target`: text (written as UTF-8), bytes (written as they
+   * are) or a spool file (copied, then removed).
+   */
+  push(target: Target, data: Data): void {
+    if (this.#closed) {
+      if (typeof data === "object" && "file" in data) removeSpool(data.file);
+      return;
+    }
+    if ((typeof data === "string" || data instanceof Uint8Array) && data.length === 0) return;
     const last = this.#pieces.at(-1);
     if (last && last.target === target) last.data.push(data);
     else this.#pieces.push({ target, data: [data] });
@@ -79,13 +131,18 @@ export class OutputQueue {
     try {
       while (this.#pieces.length > 0) {
         const { target, data } = this.#pieces.shift()!;
-        if (this.#closed) continue;
+        if (this.#closed) {
+          dropFiles(data);
+          continue;
+        }
         try {
           this.#before();
-          await writeAll(target === "stdout" ? Deno.stdout : Deno.stderr, joined(data));
+          await writeData(target === "stdout" ? Deno.stdout : Deno.stderr, data);
           this.#after();
         } catch (error) {
           this.#closed = true;
+          dropFiles(data);
+          for (const piece of this.#pieces) dropFiles(piece.data);
           this.#pieces.length = 0;
           this.#onClosed(error);
         }

@@ -14,6 +14,7 @@ import type { ProgressBar } from "./progress.ts";
 import type { ProcRun } from "../proc_run.ts";
 import type { ProcResult } from "../result.ts";
 import { inspectLine } from "../_util.ts";
+import { takeSpool } from "../_spool.ts";
 
 /** How to render. */
 export interface RenderOptions {
@@ -28,6 +29,8 @@ export interface RenderOptions {
   isCommand: boolean;
   /** The command line of a task, for notes and the joblog. */
   describe: (result: ProcResult) => string;
+  /** The cap the user set on each stream (--max-output-bytes), for the note on a cut. */
+  maxOutputBytes?: number;
 }
 
 /** One result as a JSON text; an answer JSON cannot hold (a BigInt, a cycle) is inspected. */
@@ -157,12 +160,36 @@ export class Renderer {
     }
     if (mode !== "default") return;
     if (isCommand) {
-      // Bytes as they came (encoding "buffer"): binary output passes through unchanged.
-      this.#out.push("stdout", result.stdoutBytes ?? result.stdout);
-      this.#out.push("stderr", result.stderrBytes ?? result.stderr);
+      // Bytes as they came (encoding "buffer"), from a spool file past 1 MiB:
+      // binary and big output pass through unchanged and uncut.
+      const spooled = takeSpool(result);
+      this.#out.push(
+        "stdout",
+        spooled?.stdout ? { file: spooled.stdout } : result.stdoutBytes ?? result.stdout,
+      );
+      this.#out.push(
+        "stderr",
+        spooled?.stderr ? { file: spooled.stderr } : result.stderrBytes ?? result.stderr,
+      );
     } else if (result.answer !== null && result.answer !== undefined) {
       const answer = result.answer;
       this.#out.push("stdout", (typeof answer === "string" ? answer : safeJson(answer)) + "\n");
+    }
+    // A cut is never silent: the user's cap is said (no cap is set by default).
+    const cut = [
+      result.stdoutTruncated ? "standard output" : "",
+      result.stderrTruncated ? "standard error" : "",
+    ].filter(Boolean);
+    if (cut.length > 0 && !quiet) {
+      const { yellow } = palette(colorErr);
+      this.#out.push(
+        "stderr",
+        yellow(
+          `procrun: task ${String(result.key)} (${shorten(this.#options.describe(result))}): ${
+            cut.join(" and ")
+          } cut at ${this.#options.maxOutputBytes} bytes (--max-output-bytes)`,
+        ) + "\n",
+      );
     }
     // A task cancelled before it started has nothing to say: the summary counts it.
     if (!result.success && !quiet && result.timeStart !== null) {

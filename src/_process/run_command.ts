@@ -25,6 +25,8 @@ export interface CommandTemplate {
   stdin: Uint8Array | undefined;
   maxOutputBytes: number;
   encoding: OutputEncoding;
+  /** Bytes held in memory per stream before the rest goes to a temporary file; 0: never. */
+  spoolBytes: number;
   /** 0 for no timeout. */
   timeoutMs: number;
   killGraceMs: number;
@@ -40,6 +42,11 @@ export interface CommandSpec {
   maxOutputBytes: number;
   /** `"buffer"`: the outcome keeps the bytes and its strings are empty. */
   encoding?: OutputEncoding;
+  /**
+   * Past this many bytes a stream goes to a temporary file, named in the
+   * outcome (whose text or bytes then are empty); 0 or absent: never.
+   */
+  spoolBytes?: number;
   /** 0 for no timeout. */
   timeoutMs: number;
   killGraceMs: number;
@@ -63,6 +70,7 @@ export function commandTemplate(
     stdin: options.stdin,
     maxOutputBytes: options.maxOutputBytes,
     encoding: options.encoding,
+    spoolBytes: options.spoolBytes,
     timeoutMs: options.timeoutMs,
     killGraceMs: options.killGraceMs,
   };
@@ -88,6 +96,7 @@ export function commandSpec(
     stdin: template.stdin,
     maxOutputBytes: template.maxOutputBytes,
     encoding: template.encoding,
+    spoolBytes: template.spoolBytes,
     timeoutMs: template.timeoutMs,
     killGraceMs: template.killGraceMs,
     signal,
@@ -106,6 +115,9 @@ export interface CommandOutcome {
   /** The bytes, when the spec's encoding is `"buffer"`; else null. */
   stdoutBytes: Uint8Array | null;
   stderrBytes: Uint8Array | null;
+  /** The temporary file that holds the whole stream, when it was spooled; else null. */
+  stdoutFile: string | null;
+  stderrFile: string | null;
   stdoutTruncated: boolean;
   stderrTruncated: boolean;
   timedOut: boolean;
@@ -118,6 +130,8 @@ export interface CommandOutcome {
 interface Captured {
   bytes: Uint8Array;
   truncated: boolean;
+  /** Where the stream went once past the spool threshold, or null. */
+  file: string | null;
 }
 
 const decoder = new TextDecoder();
@@ -131,12 +145,15 @@ async function capture(
   stream: ReadableStream<Uint8Array>,
   max: number,
   readers: Set<ReadableStreamDefaultReader<Uint8Array>>,
+  spoolBytes = 0,
 ): Promise<Captured> {
   const reader = stream.getReader();
   readers.add(reader);
-  const chunks: Uint8Array[] = [];
+  let chunks: Uint8Array[] = [];
   let size = 0;
   let truncated = false;
+  let file: Deno.FsFile | undefined;
+  let path: string | null = null;
   try {
     while (true) {
       const { done, value: chunk } = await reader.read();
@@ -147,20 +164,38 @@ async function capture(
       }
       const take = size + chunk.length > max ? chunk.subarray(0, max - size) : chunk;
       if (take.length < chunk.length) truncated = true;
-      chunks.push(take);
       size += take.length;
+      if (!file && spoolBytes > 0 && size > spoolBytes) {
+        // Past the threshold: what was held and all that follows go to disk.
+        path = await Deno.makeTempFile({ prefix: "procrun_spool_" });
+        file = await Deno.open(path, { write: true });
+        for (const held of chunks) await writeAll(file, held);
+        chunks = [];
+      }
+      if (file) await writeAll(file, take);
+      else chunks.push(take);
     }
+  } catch (error) {
+    if (path !== null) await Deno.remove(path).catch(() => {}); // A full disk, say.
+    throw error;
   } finally {
     readers.delete(reader);
+    file?.close();
   }
-  if (chunks.length <= 1) return { bytes: chunks[0] ?? NO_BYTES, truncated };
+  if (path !== null) return { bytes: NO_BYTES, truncated, file: path };
+  if (chunks.length <= 1) return { bytes: chunks[0] ?? NO_BYTES, truncated, file: null };
   const all = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
     all.set(chunk, offset);
     offset += chunk.length;
   }
-  return { bytes: all, truncated };
+  return { bytes: all, truncated, file: null };
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) offset += await file.write(bytes.subarray(offset));
 }
 
 /**
@@ -187,6 +222,8 @@ function emptyOutcome(spawnError: Error): CommandOutcome {
     stderr: "",
     stdoutBytes: null,
     stderrBytes: null,
+    stdoutFile: null,
+    stderrFile: null,
     stdoutTruncated: false,
     stderrTruncated: false,
     timedOut: false,
@@ -285,8 +322,8 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
     const input = spec.stdin ? feed(child, spec.stdin) : undefined;
     const [status, out, err] = await Promise.all([
       child.status,
-      capture(child.stdout, spec.maxOutputBytes, readers),
-      capture(child.stderr, spec.maxOutputBytes, readers),
+      capture(child.stdout, spec.maxOutputBytes, readers, spec.spoolBytes),
+      capture(child.stderr, spec.maxOutputBytes, readers, spec.spoolBytes),
       input,
     ]);
     const raw = spec.encoding === "buffer";
@@ -297,6 +334,8 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
       stderr: raw ? "" : decoder.decode(err.bytes),
       stdoutBytes: raw ? out.bytes : null,
       stderrBytes: raw ? err.bytes : null,
+      stdoutFile: out.file,
+      stderrFile: err.file,
       stdoutTruncated: out.truncated,
       stderrTruncated: err.truncated,
       timedOut,

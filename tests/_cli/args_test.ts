@@ -20,6 +20,7 @@ Deno.test("parseCli() gives the defaults for a bare command", () => {
     jobs: 4,
     timeout: 0,
     killGrace: undefined,
+    maxOutputBytes: undefined,
     engine: "async",
     keepOrder: false,
     dryRun: false,
@@ -54,6 +55,10 @@ Deno.test("parseCli() joins a separate value to its option, so a value may start
   refused(["-t", "-1", "sleep"], "--timeout must be");
   refused(["--kill-grace", "-2", "sleep"], "--kill-grace must be a number of seconds >= 0");
   refused(["--jobs", "-3", "sleep"], "--jobs must be a non-negative integer");
+  assertEquals(
+    refused(["--max-output-bytes", "1.5", "cat"], "--max-output-bytes").message,
+    "--max-output-bytes must be a whole number of bytes >= 0: got '1.5'",
+  );
 });
 
 Deno.test("parseCli() reads short options with attached, separate and bundled values", () => {
@@ -155,6 +160,8 @@ Deno.test("parseCli() reads every other option", () => {
     "=",
     "--kill-grace",
     "0.5",
+    "--max-output-bytes",
+    "1048576",
     "--shell",
     "echo {}",
   ]);
@@ -164,6 +171,7 @@ Deno.test("parseCli() reads every other option", () => {
   assertEquals(config.joblog, "log.tsv");
   assertEquals(config.keySep, "=");
   assertEquals(config.killGrace, 0.5);
+  assertEquals(config.maxOutputBytes, 1048576);
   assertEquals(config.shell, true);
   assertEquals(config.command, ["echo {}"]);
 });
