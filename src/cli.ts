@@ -214,8 +214,8 @@ export async function main(args: string[]): Promise<number> {
       outputClosed = true;
       controller.abort(new DOMException("output closed", "AbortError"));
     },
-    () => progress?.clear(),
-    () => progress?.draw(true),
+    () => progress?.pause(),
+    () => progress?.resume(),
   );
   if (config.joblog === "-") joblog = new JobLog((text) => out.push("stdout", text));
   const renderer: Renderer = new Renderer(

@@ -644,17 +644,10 @@ Deno.test("cli --progress draws done/total, running, failed, elapsed and ETA on 
   assertNotMatch(none.stderr, /running/);
 });
 
-const hasScript = (() => {
-  try {
-    return Deno.statSync("/usr/bin/script").isFile;
-  } catch {
-    return false;
-  }
-})();
+// util-linux `script` (Debian's bsdutils, an essential package) gives the CLI a pseudo-terminal.
 
 Deno.test({
   name: "cli draws the progress bar by itself when stderr is a terminal, and erases it",
-  ignore: !hasScript, // util-linux `script` gives the CLI a pseudo-terminal.
   fn: async () => {
     const line = [
       Deno.execPath(),
@@ -705,7 +698,6 @@ async function onTerminal(args: string[], input = ""): Promise<{ code: number; t
 
 Deno.test({
   name: "cli's progress bar knows the total of ::: arguments from its first line",
-  ignore: !hasScript,
   fn: async () => {
     const { code, text } = await onTerminal(["-j", "1", "--", "sleep", ":::", "0.5", "0.5"]);
     assertEquals(code, 0);
@@ -716,8 +708,40 @@ Deno.test({
 });
 
 Deno.test({
+  name: "cli's progress bar never lands inside a task's output, and fits a narrow terminal",
+  fn: async () => {
+    // Outputs past 1 MiB are copied from their spool files in many writes: the bar's
+    // 200 ms redraw used to fire between them, in the middle of a line.
+    const line = [Deno.execPath(), "run", "-A", "--config", CONFIG, CLI, "-j", "3", "--"]
+      .concat(["sh", "-c", "seq 200000; sleep 0.2", ":::", "1", "2", "3", "4", "5", "6"])
+      .map((w) => `'${w}'`).join(" ");
+    const out = await new Deno.Command("/usr/bin/script", {
+      args: ["-qec", `stty cols 40; ${line}`, "/dev/null"],
+      stdin: "null",
+      stdout: "piped",
+    }).output();
+    assertEquals(out.code, 0);
+    const text = new TextDecoder().decode(out.stdout);
+    const bars = [...text.matchAll(/\r([^\r\n]*)\x1b\[K/g)];
+    assertGreater(bars.filter((bar) => bar[1]!.includes(" done")).length, 2);
+    for (const bar of bars) {
+      const before = text.slice(0, bar.index);
+      assert(
+        before === "" || before.endsWith("\n") || before.endsWith("\x1b[K"),
+        `a bar drawn inside a line: ${JSON.stringify(before.slice(-20) + bar[0])}`,
+      );
+      assertLess(bar[1]!.length, 40, `a bar wider than the terminal: ${bar[1]}`);
+    }
+    const seq = new TextDecoder().decode(
+      (await new Deno.Command("seq", { args: ["200000"] }).output()).stdout,
+    );
+    const written = text.replace(/\r[^\r\n]*\x1b\[K/g, "").replaceAll("\r\n", "\n");
+    assertEquals(written.slice(0, seq.length * 6) === seq.repeat(6), true);
+  },
+});
+
+Deno.test({
   name: "cli warns when it reads its tasks from a terminal, as GNU parallel does",
-  ignore: !hasScript,
   fn: async () => {
     const typed = await onTerminal(["-q", "--", "echo", "got"], "x\n\x04");
     assertEquals(typed.code, 0);

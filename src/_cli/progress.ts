@@ -53,6 +53,7 @@ export class ProgressBar {
   #shown = false;
   #timer: ReturnType<typeof setInterval> | undefined;
   #stopped = false;
+  #paused = false;
 
   /**
    * @param counts Reads the current counts.
@@ -71,15 +72,33 @@ export class ProgressBar {
     this.#timer = setInterval(() => this.draw(), 200);
   }
 
-  /** Redraws, at most every 50 ms unless `force`. */
+  /** Redraws, at most every 50 ms unless `force`; not while paused. */
   draw(force = false): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#paused) return;
     const now = performance.now();
     if (!force && now - this.#last < 50) return;
     this.#last = now;
-    const line = progressLine(this.#counts(), (now - this.#t0) / 1000, this.#jobs);
+    let line = progressLine(this.#counts(), (now - this.#t0) / 1000, this.#jobs);
+    // A line longer than the terminal wraps, and "\r" then goes back to its last row only.
+    const columns = this.#columns();
+    if (line.length >= columns) line = line.slice(0, Math.max(columns - 1, 0));
     this.#write(`\r${line}\x1b[K`);
     this.#shown = true;
+  }
+
+  /**
+   * Erases the bar and draws nothing more until {@linkcode resume}: other
+   * output is being written, and a write may take many turns of the event loop.
+   */
+  pause(): void {
+    this.clear();
+    this.#paused = true;
+  }
+
+  /** Draws the bar again, after other output (see {@linkcode pause}). */
+  resume(): void {
+    this.#paused = false;
+    this.draw(true);
   }
 
   /** Erases the bar (before other output is written to the terminal). */
@@ -90,10 +109,20 @@ export class ProgressBar {
     }
   }
 
+  #columns(): number {
+    if (!this.#terminal) return Infinity;
+    try {
+      return Deno.consoleSize().columns || Infinity;
+    } catch {
+      return Infinity;
+    }
+  }
+
   /** Stops redrawing; erases the bar on a terminal, else leaves its final state on a line. */
   stop(): void {
     if (this.#stopped) return;
     clearInterval(this.#timer);
+    this.#paused = false;
     this.draw(true);
     if (this.#terminal) this.clear();
     else this.#write("\n");

@@ -135,6 +135,8 @@ export class Renderer {
         // Standard output is closed: nothing more to show.
       }
     }
+    // The bar's last state is drawn once the output before it is out.
+    await this.#out.drain();
     this.#progress?.stop();
     if (!quiet) {
       const { yellow } = palette(colorErr);
