@@ -584,3 +584,12 @@ Deno.test("A worker function that runs V8 out of memory ends the whole process (
   assertEquals(results.map((r) => [r.key, r.success]), [["a", true], ["hog", false], ["b", true]]);
   assertEquals(results[0]!.stdout, "done a\n");
 });
+
+Deno.test("ProcRunWorkers.runAll() times a command from its start to its end", async () => {
+  const run = new ProcRunWorkers([SH, "-c", 'sleep "$0"'], [[1, 0.3]], { numWorkers: 1 });
+  const [result] = await run.runAll();
+  assertEquals(result!.success, true);
+  assertGreaterOrEqual(result!.timeRun, 0.25);
+  const span = result!.timeEnd!.getTime() - result!.timeStart!.getTime();
+  assertLess(Math.abs(span - result!.timeRun * 1000), 2, "Dates hold whole milliseconds");
+});

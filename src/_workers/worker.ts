@@ -179,7 +179,9 @@ async function runOne(i: number, arg: unknown, s: number): Promise<TaskReport> {
     controller.signal,
     (pgid) => post({ type: "spawn", i, pgid }),
   );
-  return { i, s, e: now(), outcome: encodeOutcome(await runCommand(spec)) };
+  // Awaited first: in the literal, `e: now()` would be read before the await.
+  const outcome = encodeOutcome(await runCommand(spec));
+  return { i, s, e: now(), outcome };
 }
 
 /** Takes the next task off the queue and claims it, or returns -1 when none is left. */
