@@ -31,15 +31,24 @@
  *
  * @module
  */
-export { type PrintOptions, ProcResult, type ProcResultJSON } from "./src/result.ts";
+export {
+  type AttemptRecord,
+  type AttemptRecordJSON,
+  type PrintOptions,
+  ProcResult,
+  type ProcResultJSON,
+} from "./src/result.ts";
 export type { ProcRun } from "./src/proc_run.ts";
 export { ProcRunAsync } from "./src/proc_run_async.ts";
 export { ProcRunWorkers, type ProcRunWorkersOptions } from "./src/proc_run_workers.ts";
 export { type WorkerFunction, workerFunction } from "./src/worker_function.ts";
 export type {
+  HaltPolicy,
+  HaltThreshold,
   OutputEncoding,
   Pargs,
   ProcRunOptions,
+  RetryOptions,
   Task,
   TaskFunction,
   TaskReturn,

@@ -77,6 +77,10 @@ export class AsyncEngine implements Engine {
     this.#controller.abort(reason);
   }
 
+  stopStarting(): void {
+    // Every attempt starts as it is submitted: none is waiting here.
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

@@ -54,6 +54,11 @@ export interface Engine {
    * cancelled by `reason`. Called at most once.
    */
   abort(reason: unknown): void;
+  /**
+   * No attempt starts any more (a halt "soon"): those submitted and not
+   * started end as cancelled by `reason` (start null); running ones go on.
+   */
+  stopStarting(reason: unknown): void;
   /** Called once after every attempt has ended, even on failure: release threads and timers. */
   close(): Promise<void>;
 }

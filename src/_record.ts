@@ -4,7 +4,7 @@
  * @module
  */
 import type { CommandOutcome } from "./_process/run_command.ts";
-import { recordSpool } from "./_spool.ts";
+import { recordSpool, removeSpool, takeSpool } from "./_spool.ts";
 import { inspectLine, isTaskReturn } from "./_util.ts";
 import type { ProcResult } from "./result.ts";
 
@@ -18,6 +18,26 @@ export function recordError(result: ProcResult, error: unknown): void {
     result.exception = "Error";
     result.error = String(error);
   }
+}
+
+/** Clears the outcome of an attempt from `result`, before the next attempt. */
+export function resetOutcome(result: ProcResult): void {
+  result.success = false;
+  result.timeout = false;
+  result.cancelled = false;
+  result.exception = null;
+  result.error = null;
+  result.returncode = null;
+  result.signal = null;
+  result.stdout = "";
+  result.stderr = "";
+  result.stdoutBytes = null;
+  result.stderrBytes = null;
+  result.stdoutTruncated = false;
+  result.stderrTruncated = false;
+  result.answer = null;
+  const spooled = takeSpool(result);
+  for (const path of [spooled?.stdout, spooled?.stderr]) if (path) removeSpool(path);
 }
 
 /** Whether a cancelled task had started, for the message of its result. */

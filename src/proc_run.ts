@@ -6,10 +6,12 @@
  */
 import type { AttemptDone, AttemptEnd, Engine } from "./_engine.ts";
 import { Fifo } from "./_fifo.ts";
+import { HaltCounter } from "./_halt.ts";
 import { KeySet } from "./_key_set.ts";
 import { checkTask, type ResolvedOptions } from "./_options.ts";
 import { guardSignals } from "./_process/signals.ts";
-import { recordCancel, recordError } from "./_record.ts";
+import { recordCancel, recordError, resetOutcome } from "./_record.ts";
+import { recordAttempt, type ResolvedRetry, retryDelay, wantsRetry } from "./_retry.ts";
 import { Semaphore } from "./_semaphore.ts";
 import { epochNow } from "./_util.ts";
 import { type PrintOptions, ProcResult, resultInEngine, resultTimes } from "./result.ts";
@@ -21,7 +23,18 @@ const STREAM_BUFFER = 256;
 
 /** The state of one run of the task loop. */
 interface RunState {
+  /** Aborted when the run is cancelled (or halted "now"): stops everything. */
   signal: AbortSignal;
+  /** Aborted also by a halt "soon": no task, first attempt or retry, starts after it. */
+  startSignal: AbortSignal;
+  /** Cancels the run, with a reason. */
+  cancel: (reason: unknown) => void;
+  /** Fails the run (runAll rejects with `error`) and cancels it. */
+  fail: (error: unknown) => void;
+  /** Stops starting tasks (a halt "soon"), with a reason. */
+  stopStarting: (reason: unknown) => void;
+  retry: ResolvedRetry | undefined;
+  halt: HaltCounter | undefined;
   deliver: (result: ProcResult) => void;
   /** Held once per task in the engine. */
   sem: Semaphore;
@@ -62,6 +75,11 @@ export abstract class ProcRun {
   timeEnd: Date | null = null;
   /** Seconds the whole run took. */
   timeRun = 0;
+  /**
+   * The result whose end met the `halt` policy, or null when the run did not
+   * halt: the tasks not run after it got cancelled results.
+   */
+  haltedBy: ProcResult | null = null;
 
   #owner: string;
   #tasks: Tasks;
@@ -233,14 +251,25 @@ export abstract class ProcRun {
     const signal = signals.length > 1 ? AbortSignal.any(signals) : controller.signal;
     const seen = new KeySet();
     let failure: { error: unknown } | undefined;
+    const halt = this.#options.halt ? new HaltCounter(this.#options.halt) : undefined;
+    const starting = halt ? new AbortController() : undefined;
+    const startSignal = starting ? AbortSignal.any([signal, starting.signal]) : signal;
     const run: RunState = {
       signal,
+      startSignal,
+      cancel: (reason) => controller.abort(reason),
+      fail: (error) => {
+        failure ??= { error };
+        controller.abort(error);
+      },
+      stopStarting: (reason) => starting?.abort(reason),
+      retry: this.#options.retry,
+      halt,
       deliver: (result) => {
         try {
           emit?.(result);
         } catch (error) {
-          failure ??= { error };
-          controller.abort(error);
+          run.fail(error);
         }
       },
       sem: new Semaphore(engine.capacity),
@@ -250,7 +279,7 @@ export abstract class ProcRun {
     };
     using _guard = handleSignals ? guardSignals(controller) : undefined;
 
-    const { next, close, lazy } = reader(this.#tasks, signal);
+    const { next, close, lazy } = reader(this.#tasks, startSignal);
     const t0 = performance.now();
     this.timeStart = new Date();
     engine.start();
@@ -280,9 +309,9 @@ export abstract class ProcRun {
         const result = new ProcResult(checked[0], checked[1]);
         if (keepResults) this.results.push(result);
         // Acquired without a promise when the engine has room (the hot path).
-        if (signal.aborted || !run.sem.tryAcquire()) {
+        if (startSignal.aborted || !run.sem.tryAcquire()) {
           try {
-            await run.sem.acquire(signal);
+            await run.sem.acquire(startSignal);
           } catch (reason) {
             recordCancel(result, reason, "before start");
             run.deliver(result);
@@ -295,8 +324,8 @@ export abstract class ProcRun {
         }
         this.#submit(run, result);
       }
-      // Reading stopped at a cancellation: let the task list clean up.
-      if (signal.aborted) await close();
+      // Reading stopped at a cancellation or a halt: let the task list clean up.
+      if (startSignal.aborted) await close();
     } catch (error) {
       failure ??= { error };
       controller.abort(error);
@@ -316,15 +345,25 @@ export abstract class ProcRun {
 
   /** Hands one task to the engine, which holds one count of the semaphore until it ends. Never throws. */
   #submit(run: RunState, result: ProcResult): void {
-    if (run.signal.aborted) {
-      recordCancel(result, run.signal.reason, "before start");
+    if (run.startSignal.aborted) {
+      recordCancel(result, run.startSignal.reason, "before start");
       run.sem.release();
       run.deliver(result);
       return;
     }
-    if (this.#options.verbose) console.error(`procrun: start ${String(result.key)}`);
-    resultInEngine.enter(result);
+    if (run.halt) run.halt.started++;
     run.running++;
+    this.#attempt(run, result);
+  }
+
+  /** Runs one attempt of a task in the engine. Never throws. */
+  #attempt(run: RunState, result: ProcResult): void {
+    result.attempts++;
+    if (this.#options.verbose) {
+      const again = result.attempts > 1 ? ` (attempt ${result.attempts})` : "";
+      console.error(`procrun: start ${String(result.key)}${again}`);
+    }
+    resultInEngine.enter(result);
     try {
       this.#engine.submit(result, run.done);
     } catch (error) {
@@ -337,12 +376,11 @@ export abstract class ProcRun {
   }
 
   /**
-   * Ends an attempt as its engine reports it: sets the times, delivers the
-   * result and releases its semaphore count. Never throws.
+   * Ends an attempt as its engine reports it: sets the times, then tries the
+   * task again or ends it. Never throws.
    */
   #finish(run: RunState, result: ProcResult, end: AttemptEnd): void {
     if (!resultInEngine.leave(result)) return;
-    run.running--;
     try {
       if (end.start === null) {
         resultTimes.set(result, null, null);
@@ -352,13 +390,81 @@ export abstract class ProcRun {
         result.timeRun = (end.end - end.start) / 1000;
       }
       if (this.#options.verbose && end.start !== null) console.error(endLine(result, end));
+      if (!result.success && run.retry && this.#retry(run, run.retry, result)) return;
+    } catch (error) {
+      // Only a bug could land here; the result still says what happened.
+      recordError(result, error);
+    }
+    this.#end(run, result);
+  }
+
+  /**
+   * Tries a failed task again if it wants a retry, after its delay; returns
+   * whether it will. The task keeps its semaphore count meanwhile. A retry
+   * that a cancellation or a halt overtakes does not run: the task ends with
+   * the outcome of its last attempt.
+   */
+  #retry(run: RunState, retry: ResolvedRetry, result: ProcResult): boolean {
+    if (run.startSignal.aborted) return false;
+    try {
+      if (!wantsRetry(retry, result)) return false;
+    } catch (error) {
+      // A throwing isRetriable fails the run, as a throwing onResult does.
+      run.fail(error);
+      return false;
+    }
+    const delay = retryDelay(retry, result.attempts);
+    if (delay <= 0) {
+      this.#again(run, result);
+      return true;
+    }
+    const overtaken = () => {
+      clearTimeout(timer);
+      this.#again(run, result);
+    };
+    const timer = setTimeout(() => {
+      run.startSignal.removeEventListener("abort", overtaken);
+      this.#again(run, result);
+    }, delay);
+    run.startSignal.addEventListener("abort", overtaken, { once: true });
+    return true;
+  }
+
+  /** Starts the next attempt of a task, unless a cancellation or a halt came first. */
+  #again(run: RunState, result: ProcResult): void {
+    if (run.startSignal.aborted) return this.#end(run, result);
+    recordAttempt(result);
+    resetOutcome(result);
+    this.#attempt(run, result);
+  }
+
+  /**
+   * Ends a task after its last attempt: delivers its result, counts it for
+   * the halt policy and releases its semaphore count. Never throws.
+   */
+  #end(run: RunState, result: ProcResult): void {
+    run.running--;
+    try {
       run.deliver(result);
+      const why = run.halt?.end(result);
+      if (why) this.#halt(run, result, why);
     } catch (error) {
       // Only a bug could land here; the result still says what happened.
       recordError(result, error);
     } finally {
       run.sem.release();
       if (run.running === 0) run.drained?.();
+    }
+  }
+
+  /** Stops the run as its halt policy says: no new task, and with "now" none running either. */
+  #halt(run: RunState, result: ProcResult, why: string): void {
+    this.haltedBy = result;
+    const reason = new DOMException(`halted: ${why}`, "AbortError");
+    if (run.halt!.policy.when === "now") run.cancel(reason);
+    else {
+      run.stopStarting(reason);
+      this.#engine.stopStarting(reason);
     }
   }
 }

@@ -43,7 +43,41 @@ export interface ProcResultJSON {
   stderrTruncated: boolean;
   /** The function's answer, or null. */
   answer: unknown;
+  /** How many times the task was run: 0 if never, more than 1 if it was retried. */
+  attempts: number;
+  /** The earlier attempts of a retried task, oldest first, with ISO 8601 times. */
+  earlierAttempts: AttemptRecordJSON[];
 }
+
+/**
+ * What happened at one earlier attempt of a retried task (the result itself
+ * holds the last attempt's outcome whole).
+ */
+export interface AttemptRecord {
+  /** When the attempt started. */
+  timeStart: Date;
+  /** When it ended. */
+  timeEnd: Date;
+  /** The command's exit code, or null. */
+  returncode: number | null;
+  /** The name of the signal that ended the command, or null. */
+  signal: string | null;
+  /** Whether the attempt was stopped by its timeout. */
+  timeout: boolean;
+  /** The name of the error that ended it, or null. */
+  exception: string | null;
+  /** The message of that error, or null. */
+  error: string | null;
+}
+
+/** An {@linkcode AttemptRecord} as plain data, its times as ISO 8601 strings. */
+export type AttemptRecordJSON = Omit<AttemptRecord, "timeStart" | "timeEnd"> & {
+  timeStart: string;
+  timeEnd: string;
+};
+
+/** Shared by every result that was not retried. */
+const NO_ATTEMPTS: readonly AttemptRecord[] = Object.freeze([]);
 
 /** Options of {@linkcode ProcResult.format}, `print()` and `printResults()`. */
 export interface PrintOptions {
@@ -193,6 +227,16 @@ export class ProcResult {
   stderrTruncated = false;
   /** The function's answer (the second item of what it returned), or null. */
   answer: unknown = null;
+  /**
+   * How many times the task was run: 1, more when it was retried (see
+   * {@linkcode ProcRunOptions.retry}), 0 if it never started.
+   */
+  attempts = 0;
+  /**
+   * What happened at each earlier attempt of a retried task, oldest first;
+   * the other fields hold the last attempt's outcome. Empty unless retried.
+   */
+  earlierAttempts: readonly AttemptRecord[] = NO_ATTEMPTS;
 
   /**
    * Creates an empty result for one task.
@@ -239,6 +283,12 @@ export class ProcResult {
       stdoutTruncated: this.stdoutTruncated,
       stderrTruncated: this.stderrTruncated,
       answer: this.answer,
+      attempts: this.attempts,
+      earlierAttempts: this.earlierAttempts.map((attempt) => ({
+        ...attempt,
+        timeStart: attempt.timeStart.toISOString(),
+        timeEnd: attempt.timeEnd.toISOString(),
+      })),
     };
   }
 
@@ -282,6 +332,7 @@ export class ProcResult {
       }`,
     );
     if (this.timeStart) facts.push(`start ${this.timeStart.toISOString()}`);
+    if (this.attempts > 1) facts.push(`attempts ${this.attempts}`);
     lines.push(`  ${dim(facts.join("  "))}`);
     if (this.exception !== null || this.error !== null) {
       lines.push(`  ${red(`${this.exception ?? "Error"}: ${this.error ?? ""}`)}`);

@@ -41,6 +41,92 @@ export type Tasks = Iterable<Task> | AsyncIterable<Task>;
 /** How a command's output is kept in its result: see {@linkcode ProcRunOptions.encoding}. */
 export type OutputEncoding = "utf8" | "buffer";
 
+/**
+ * When to try a failed task again: see {@linkcode ProcRunOptions.retry}. The
+ * names and the delay are @std/async's `retry` (times in milliseconds); the
+ * defaults are GNU parallel's: one attempt, and no delay between attempts.
+ *
+ * The delay before attempt n + 1 (n from 1) is
+ * `min(maxTimeout, minTimeout * multiplier ** (n - 1))`, less a random share
+ * of up to `jitter` of it.
+ */
+export interface RetryOptions {
+  /**
+   * Attempts in all, the first one included (GNU parallel's `--retries`).
+   *
+   * @default {1}
+   */
+  maxAttempts?: number;
+  /**
+   * Milliseconds before the first retry; 0 for none.
+   *
+   * @default {0}
+   */
+  minTimeout?: number;
+  /**
+   * How much longer each delay is than the one before.
+   *
+   * @default {2}
+   */
+  multiplier?: number;
+  /**
+   * The longest delay, in milliseconds.
+   *
+   * @default {60000}
+   */
+  maxTimeout?: number;
+  /**
+   * The share of each delay taken off at random, from 0 (none) to 1.
+   *
+   * @default {1}
+   */
+  jitter?: number;
+  /**
+   * Whether to try again after this failed attempt, given its result. By
+   * default every failure is retried, timeouts included; a cancelled task
+   * never is.
+   */
+  isRetriable?: (result: ProcResult) => boolean;
+}
+
+/**
+ * A threshold of a {@linkcode HaltPolicy}: a number of tasks, or a
+ * percentage (`"20%"`) of the tasks started so far.
+ */
+export type HaltThreshold = number | `${number}%`;
+
+/**
+ * When to stop a run early, as GNU parallel's `--halt when,why=threshold`:
+ * give `when` and exactly one of `fail`, `success` and `done`.
+ *
+ * @example Stop everything at the first failure
+ * ```ts
+ * import { ProcRunAsync } from "@procrun/procrun";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const run = new ProcRunAsync(["sh", "-c", 'exit "$0"'], [["a", 3], ["b", 0]], {
+ *   numWorkers: 1,
+ *   halt: { when: "now", fail: 1 },
+ * });
+ * const [a, b] = await run.runAll();
+ * assertEquals([a!.returncode, b!.cancelled], [3, true]);
+ * assertEquals(run.haltedBy, a);
+ * ```
+ */
+export interface HaltPolicy {
+  /**
+   * `"soon"`: start no more tasks and let the running ones end; `"now"`: also
+   * stop the running ones, as a timeout would.
+   */
+  when: "soon" | "now";
+  /** Halt once this many tasks have failed (after their last attempt). */
+  fail?: HaltThreshold;
+  /** Halt once this many tasks have succeeded. */
+  success?: HaltThreshold;
+  /** Halt once this many tasks have ended, whatever their outcome. */
+  done?: HaltThreshold;
+}
+
 /** Options shared by every engine. */
 export interface ProcRunOptions {
   /**
@@ -136,4 +222,30 @@ export interface ProcRunOptions {
    * results of a `stream()` too.
    */
   keepResults?: boolean;
+  /**
+   * Tries a failed task again, up to `maxAttempts` attempts in all, each with
+   * its own timeout and clock. The task keeps one result, the last
+   * attempt's; its `attempts` and `earlierAttempts` tell what came before.
+   * A retry waits in the task's slot: it does not let another task start.
+   *
+   * @example Up to three attempts
+   * ```ts
+   * import { ProcRunAsync } from "@procrun/procrun";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const run = new ProcRunAsync(["false"], [["a", ""]], { retry: { maxAttempts: 3 } });
+   * const [result] = await run.runAll();
+   * assertEquals([result!.success, result!.attempts, result!.earlierAttempts.length], [false, 3, 2]);
+   * ```
+   *
+   * By default each task runs once.
+   */
+  retry?: RetryOptions;
+  /**
+   * Stops the run early once enough tasks have failed, succeeded or ended
+   * (see {@linkcode HaltPolicy}). Tasks it keeps from running get a cancelled
+   * result that says why; {@linkcode ProcRun.haltedBy} is the result that
+   * set it off. By default the run never halts.
+   */
+  halt?: HaltPolicy;
 }

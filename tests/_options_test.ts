@@ -59,6 +59,129 @@ Deno.test("ProcRunAsync() refuses bad numWorkers, timeout and killGrace", () => 
   refuses(["true"], [], { killGrace: -0.5 }, RangeError, "'killGrace'", "current value is -0.5");
 });
 
+Deno.test("ProcRunAsync() refuses bad retry and halt options, naming the option, the value and what is accepted", () => {
+  refuses(["true"], [], { retry: 3 }, TypeError, "'retry' must be an object", "current value is 3");
+  refuses(
+    ["true"],
+    [],
+    { retry: { maxAttempts: 0 } },
+    RangeError,
+    "'retry.maxAttempts' must be a positive integer",
+    "current value is 0",
+  );
+  refuses(
+    ["true"],
+    [],
+    { retry: { maxAttempts: "2" } },
+    TypeError,
+    "'retry.maxAttempts'",
+    `current value is "2"`,
+  );
+  refuses(
+    ["true"],
+    [],
+    { retry: { minTimeout: -1 } },
+    RangeError,
+    "'retry.minTimeout' must be a number of milliseconds >= 0",
+  );
+  refuses(
+    ["true"],
+    [],
+    { retry: { multiplier: 0.5 } },
+    RangeError,
+    "'retry.multiplier' must be a finite number >= 1",
+  );
+  refuses(
+    ["true"],
+    [],
+    { retry: { jitter: 2 } },
+    RangeError,
+    "'retry.jitter' must be a number from 0 to 1",
+  );
+  refuses(
+    ["true"],
+    [],
+    { retry: { minTimeout: 10, maxTimeout: 5 } },
+    RangeError,
+    "'retry.minTimeout' must be <= retry.maxTimeout (5)",
+  );
+  refuses(
+    ["true"],
+    [],
+    { retry: { isRetriable: true } },
+    TypeError,
+    "'retry.isRetriable' must be a function",
+  );
+  refuses(
+    ["true"],
+    [],
+    { retry: { retries: 2 } },
+    TypeError,
+    "'retry.retries' is not an option",
+    "maxAttempts",
+  );
+  refuses(
+    ["true"],
+    [],
+    { halt: "now,fail=1" },
+    TypeError,
+    "'halt' must be an object such as { when: \"now\", fail: 1 }",
+  );
+  refuses(
+    ["true"],
+    [],
+    { halt: { when: "later", fail: 1 } },
+    TypeError,
+    '\'halt.when\' must be "soon" or "now"',
+    `current value is "later"`,
+  );
+  refuses(
+    ["true"],
+    [],
+    { halt: { when: "now" } },
+    TypeError,
+    "exactly one of fail, success and done",
+  );
+  refuses(
+    ["true"],
+    [],
+    { halt: { when: "now", fail: 1, done: 2 } },
+    TypeError,
+    "exactly one of fail, success and done",
+  );
+  refuses(
+    ["true"],
+    [],
+    { halt: { when: "now", fail: 0 } },
+    RangeError,
+    "'halt.fail' must be a whole number of tasks >= 1",
+    "current value is 0",
+  );
+  refuses(
+    ["true"],
+    [],
+    { halt: { when: "soon", success: "120%" } },
+    RangeError,
+    "'halt.success'",
+    `current value is "120%"`,
+  );
+  refuses(
+    ["true"],
+    [],
+    { halt: { when: "soon", done: "half" } },
+    TypeError,
+    "'halt.done'",
+    `current value is "half"`,
+  );
+  refuses(
+    ["true"],
+    [],
+    { halt: { when: "soon", fails: 1 } },
+    TypeError,
+    "'halt.fails' is not an option",
+  );
+});
+
 Deno.test("ProcRunAsync() refuses options of the wrong type", () => {
   refuses(["true"], [], { signal: {} }, TypeError, "'signal'", "AbortSignal");
   refuses(["true"], [], { cwd: 1 }, TypeError, "'cwd'");

@@ -722,7 +722,9 @@ Deno.test({
     }).output();
     assertEquals(out.code, 0);
     const text = new TextDecoder().decode(out.stdout);
-    const bars = [...text.matchAll(/\r([^\r\n]*)\x1b\[K/g)];
+    // A bar: a carriage return, its text, and "erase to the end of the line".
+    const barPattern = new RegExp(String.raw`\r([^\r\n]*)\x1b\[K`, "g");
+    const bars = [...text.matchAll(barPattern)];
     assertGreater(bars.filter((bar) => bar[1]!.includes(" done")).length, 2);
     for (const bar of bars) {
       const before = text.slice(0, bar.index);
@@ -735,7 +737,7 @@ Deno.test({
     const seq = new TextDecoder().decode(
       (await new Deno.Command("seq", { args: ["200000"] }).output()).stdout,
     );
-    const written = text.replace(/\r[^\r\n]*\x1b\[K/g, "").replaceAll("\r\n", "\n");
+    const written = text.replace(barPattern, "").replaceAll("\r\n", "\n");
     assertEquals(written.slice(0, seq.length * 6) === seq.repeat(6), true);
   },
 });

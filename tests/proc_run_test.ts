@@ -4,8 +4,10 @@ import type { AttemptDone, Engine } from "../src/_engine.ts";
 import { resolveOptions } from "../src/_options.ts";
 import { ProcRun } from "../src/proc_run.ts";
 import { ProcRunAsync } from "../src/proc_run_async.ts";
+import { ProcRunWorkers } from "../src/proc_run_workers.ts";
 import type { ProcResult } from "../src/result.ts";
-import type { Tasks } from "../src/types.ts";
+import type { HaltPolicy, Task, Tasks } from "../src/types.ts";
+import { waitFor } from "./_helpers.ts";
 
 const ok = (_key: unknown, args: unknown[]): [boolean, unknown] => [true, args.at(-1)];
 
@@ -174,6 +176,7 @@ class CarelessEngine implements Engine {
     done(result, end);
   }
   abort(): void {}
+  stopStarting(): void {}
   close(): Promise<void> {
     return Promise.resolve();
   }
@@ -201,3 +204,227 @@ Deno.test("ProcRun ends each attempt once, however often its engine calls done o
     ["c", true],
   ]);
 });
+
+const ENGINES = [ProcRunAsync, ProcRunWorkers] as const;
+
+/** A command that counts its runs in DIR/ARG and fails until its `n`th run. */
+function failsUntil(dir: string, n: number): [string, ...string[]] {
+  return [
+    "sh",
+    "-c",
+    `f="${dir}/$0"; k=$(($(cat "$f" 2>/dev/null || echo 0) + 1)); echo $k > "$f"; echo "run $k"; [ $k -ge ${n} ]`,
+  ];
+}
+
+Deno.test("ProcRun retries: a task that fails twice then succeeds succeeds with 3 attempts allowed, fails with 2 (both engines)", async () => {
+  for (const Engine of ENGINES) {
+    for (const [maxAttempts, success] of [[3, true], [2, false]] as const) {
+      const dir = await Deno.makeTempDir();
+      try {
+        const run = new Engine(failsUntil(dir, 3), [["t", "t"]], { retry: { maxAttempts } });
+        const [result] = await run.runAll();
+        const label = `${Engine.name} maxAttempts ${maxAttempts}`;
+        assertEquals(result!.success, success, label);
+        assertEquals(result!.attempts, maxAttempts, label);
+        assertEquals(result!.stdout, `run ${maxAttempts}\n`, label);
+        assertEquals(Number(await Deno.readTextFile(`${dir}/t`)), maxAttempts, label);
+        assertEquals(
+          result!.earlierAttempts.map((a) => a.returncode),
+          Array(maxAttempts - 1).fill(1),
+        );
+        for (const attempt of result!.earlierAttempts) {
+          assert(attempt.timeEnd.getTime() <= result!.timeStart!.getTime(), label);
+        }
+        assertEquals(result!.toJSON().earlierAttempts.length, maxAttempts - 1);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    }
+  }
+});
+
+Deno.test("ProcRun retries a timed-out attempt with a fresh timeout and clock", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // The first run sleeps past the timeout; the second is quick.
+    const script = `f="${dir}/$0"; [ -e "$f" ] && exit 0; touch "$f"; exec sleep 30`;
+    const run = new ProcRunAsync(["sh", "-c", script], [["t", "t"]], {
+      timeout: 0.5,
+      killGrace: 0.2,
+      retry: { maxAttempts: 2 },
+    });
+    const [result] = await run.runAll();
+    assertEquals([result!.success, result!.attempts, result!.timeout], [true, 2, false]);
+    assertEquals(result!.earlierAttempts[0]!.timeout, true);
+    assertEquals(result!.earlierAttempts[0]!.exception, "TimeoutError");
+    assert(result!.timeRun < 0.5, `the second attempt's clock started again: ${result!.timeRun}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ProcRun retries only what isRetriable accepts, and never a cancelled task", async () => {
+  const run = new ProcRunAsync(["sh", "-c", 'exit "$0"'], [["temp", 75], ["bad", 1]], {
+    retry: { maxAttempts: 3, isRetriable: (result) => result.returncode === 75 },
+  });
+  const [temp, bad] = await run.runAll();
+  assertEquals([temp!.attempts, bad!.attempts], [3, 1]);
+  const controller = new AbortController();
+  const cancelled = new ProcRunAsync(["sleep"], [["s", "30"]], {
+    signal: controller.signal,
+    retry: { maxAttempts: 5 },
+  });
+  setTimeout(() => controller.abort(), 200);
+  const [result] = await cancelled.runAll();
+  assertEquals([result!.cancelled, result!.attempts], [true, 1]);
+});
+
+Deno.test("ProcRun waits between attempts with @std/async's backoff (minTimeout, multiplier)", async () => {
+  const starts: number[] = [];
+  const fail = (): [boolean, unknown] => {
+    starts.push(performance.now());
+    return [false, null];
+  };
+  const run = new ProcRunAsync([fail], [["f", 0]], {
+    retry: { maxAttempts: 3, minTimeout: 200, multiplier: 2, jitter: 0 },
+  });
+  const [result] = await run.runAll();
+  assertEquals(result!.attempts, 3);
+  assert(starts[1]! - starts[0]! >= 190, `first delay ${starts[1]! - starts[0]!} ms`);
+  assert(starts[2]! - starts[1]! >= 390, `second delay ${starts[2]! - starts[1]!} ms`);
+});
+
+Deno.test("ProcRun ends a task waiting for its retry with its last outcome when the run is cancelled", async () => {
+  const controller = new AbortController();
+  const run = new ProcRunAsync(["false"], [["f", ""]], {
+    signal: controller.signal,
+    retry: { maxAttempts: 5, minTimeout: 60_000 },
+    onResult: () => {},
+  });
+  const t0 = performance.now();
+  setTimeout(() => controller.abort(), 300);
+  const [result] = await run.runAll();
+  assert(performance.now() - t0 < 10_000, "the run waited out the retry's delay");
+  assertEquals([result!.success, result!.cancelled, result!.returncode, result!.attempts], [
+    false,
+    false,
+    1,
+    1,
+  ]);
+});
+
+Deno.test("ProcRun halt now,fail=1 on 100 tasks whose 5th fails: nothing left running, the rest said not run (both engines)", async () => {
+  for (const Engine of ENGINES) {
+    const marker = `procrun-halt-${crypto.randomUUID()}`;
+    // 1 to 3 run long; 4 ends at once, so 5 starts, and fails; 6 to 100 take 50 ms each.
+    const tasks = Array.from(
+      { length: 100 },
+      (_, i): Task => [i + 1, [30, 30, 30, 0, "fail"][i] ?? 0.05],
+    );
+    const run = new Engine(
+      ["sh", "-c", `[ "$0" = fail ] && exit 7; sleep "$0"; : ${marker}`],
+      tasks,
+      { numWorkers: 4, halt: { when: "now", fail: 1 }, killGrace: 0.5 },
+    );
+    const t0 = performance.now();
+    const results = await run.runAll();
+    assert(performance.now() - t0 < 10_000, `${Engine.name} waited for the sleeps`);
+    assertEquals(results.length, 100);
+    assertEquals(run.haltedBy?.key, 5, Engine.name);
+    assertEquals(results[4]!.returncode, 7);
+    // The long ones were stopped, the rest never started; quick ones may have ended first.
+    for (const result of results.slice(0, 3)) {
+      assertEquals(result.error, "halted: 1 task failed (halt now,fail=1)", Engine.name);
+      assertEquals(result.signal, "SIGTERM");
+    }
+    const halted = "halted: 1 task failed (halt now,fail=1)";
+    for (const result of results.slice(5)) {
+      if (result.success) continue;
+      const before = result.timeStart === null;
+      assertEquals(result.cancelled, true);
+      assertEquals(result.error, before ? `cancelled before it started (${halted})` : halted);
+    }
+    const notRun = results.slice(5).filter((result) => result.timeStart === null).length;
+    // The workers engine does not keep input order across its workers: fewer wait behind 5.
+    const least = Engine === ProcRunAsync ? 90 : 1;
+    assert(notRun >= least, `${Engine.name}: ${notRun} of 95 not run`);
+    await waitFor(async () => !(await psArgs()).includes(marker), 3000, "the sleeps to die");
+  }
+});
+
+Deno.test("ProcRun halt soon lets running tasks end and starts no other (both engines)", async () => {
+  for (const Engine of ENGINES) {
+    const tasks = [
+      ["fail", "exit 3"],
+      ["slow", "sleep 0.5"],
+      ...Array.from({ length: 8 }, (_, i) => [i, "true"]),
+    ] as [string | number, string][];
+    let halted = 0;
+    const run = new Engine(["sh", "-c"], tasks, {
+      numWorkers: 2,
+      halt: { when: "soon", fail: 1 },
+      // Called as the halt is decided; a worker may start a task until it hears.
+      onResult: (result) => {
+        if (result.key === "fail") halted = Date.now() + 20;
+      },
+    });
+    const results = await run.runAll();
+    // The async engine starts each task it is given: "slow" was running.
+    if (Engine === ProcRunAsync) {
+      assertEquals(results[1]!.success, true, "the running task was not stopped");
+      assert(results[1]!.timeRun >= 0.4, `${results[1]!.timeRun}`);
+    }
+    for (const result of results.slice(1)) {
+      if (result.timeStart === null) {
+        assertEquals(result.cancelled, true);
+        assertEquals(
+          result.error,
+          "cancelled before it started (halted: 1 task failed (halt soon,fail=1))",
+        );
+      } else {
+        assertEquals(result.success, true, `${Engine.name}: ${result.key} was stopped`);
+        assert(result.timeStart.getTime() <= halted, `${Engine.name} started ${result.key} after`);
+      }
+    }
+    assert(results.slice(2).some((result) => result.cancelled), Engine.name);
+  }
+});
+
+Deno.test("ProcRun halts on success, done and a percentage of the tasks started so far", async () => {
+  const code = (_key: unknown, args: unknown[]): [boolean, unknown] => [args.at(-1) === 0, null];
+  const ran = async (halt: HaltPolicy, codes: number[]) => {
+    const run = new ProcRunAsync([code], codes.map((c, i) => [i + 1, c] as const), {
+      numWorkers: 1,
+      halt,
+    });
+    const results = await run.runAll();
+    return [run.haltedBy?.key ?? null, results.filter((r) => !r.cancelled).length];
+  };
+  assertEquals(await ran({ when: "soon", success: 2 }, [1, 0, 1, 0, 0, 0]), [4, 4]);
+  assertEquals(await ran({ when: "soon", done: 3 }, [1, 0, 1, 0, 0, 0]), [3, 3]);
+  // 1 of 2 started (50%) has failed at the 2nd; 1 of 3 (33%) is not 40%.
+  assertEquals(await ran({ when: "soon", fail: "50%" }, [0, 1, 0, 0, 0]), [2, 2]);
+  assertEquals(await ran({ when: "soon", fail: "40%" }, [0, 0, 1, 0, 0]), [null, 5]);
+  assertEquals(await ran({ when: "now", fail: 1 }, [0, 0, 0]), [null, 3]);
+});
+
+Deno.test("ProcRun decides a halt after a task's last attempt, not after a failed attempt it retries", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const run = new ProcRunAsync(failsUntil(dir, 2), [["a", "a"], ["b", "b"]], {
+      numWorkers: 1,
+      retry: { maxAttempts: 2 },
+      halt: { when: "now", fail: 1 },
+    });
+    const [a, b] = await run.runAll();
+    assertEquals([a!.success, a!.attempts, b!.success, run.haltedBy], [true, 2, true, null]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function psArgs(): Promise<string> {
+  const { stdout } = await new Deno.Command("ps", { args: ["-A", "-o", "args="], stdout: "piped" })
+    .output();
+  return new TextDecoder().decode(stdout);
+}

@@ -71,6 +71,8 @@ export class WorkersEngine implements Engine {
   #base = epochNow();
   #scheduled = false;
   #aborted: { reason: unknown } | undefined;
+  /** Set by a halt "soon": nothing more starts. */
+  #stopped: { reason: unknown } | undefined;
   #broken: Error | undefined;
   #abortTimers = new Set<ClearTimer>();
   #abandoned = 0;
@@ -99,6 +101,7 @@ export class WorkersEngine implements Engine {
   submit(result: ProcResult, done: AttemptDone): void {
     const job = { result, done };
     if (this.#aborted) return this.#cancel(job, "before start");
+    if (this.#stopped) return this.#cancel(job, "before start");
     if (this.#broken) {
       recordError(result, this.#broken);
       return this.#neverRan(job);
@@ -124,6 +127,15 @@ export class WorkersEngine implements Engine {
     };
     if (starving(this.#loads(), this.#config.numWorkers)) queueMicrotask(dispatch);
     else setTimeout(dispatch, 0);
+  }
+
+  stopStarting(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#stopped = { reason };
+    for (const job of this.#pending.drain()) this.#cancel(job, "before start");
+    for (const slot of this.#slots) {
+      for (const job of slot.takeBack()) this.#cancel(job, "before start");
+    }
   }
 
   abort(reason: unknown): void {
@@ -333,8 +345,9 @@ export class WorkersEngine implements Engine {
 
   /** Ends `job` as cancelled; a running one on `slot`, since `start` when known. */
   #cancel(job: Job, stage: CancelStage, slot?: WorkerSlot, start?: number): void {
-    const reason = this.#aborted
-      ? this.#aborted.reason
+    const cause = this.#aborted ?? this.#stopped;
+    const reason = cause
+      ? cause.reason
       : new DOMException("the run ended before the task", "AbortError");
     recordCancel(job.result, reason, stage);
     if (stage === "before start") return this.#neverRan(job);
