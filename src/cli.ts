@@ -19,14 +19,15 @@ import { type CliConfig, parseCli, UsageError } from "./_cli/args.ts";
 import { rawArgs } from "./_cli/argv.ts";
 import { HELP } from "./_cli/help.ts";
 import { readLines, TaskFeed } from "./_cli/input.ts";
-import { JobLog } from "./_cli/joblog.ts";
+import { JobLog, type LoggedTask, readJobLog, signalNumber } from "./_cli/joblog.ts";
 import { OutputQueue } from "./_cli/output.ts";
 import { buildProgram, type CliProgram } from "./_cli/program.ts";
 import { ProgressBar } from "./_cli/progress.ts";
 import { Renderer } from "./_cli/render.ts";
 import type { ProcRun } from "./proc_run.ts";
 import { ProcRunAsync } from "./proc_run_async.ts";
-import type { ProcRunOptions, Tasks } from "./types.ts";
+import type { ProcResult } from "./result.ts";
+import type { HaltPolicy, ProcRunOptions, RetryOptions, Tasks } from "./types.ts";
 import { EXIT_STATUS } from "./_process/signals.ts";
 import { errorText } from "./_util.ts";
 import { SPOOL_BYTES } from "./_spool.ts";
@@ -42,6 +43,44 @@ const EXIT_PIPE = 141;
 /** GNU parallel's exit status for `failed` failed tasks: the count, at most 101. */
 function exitCodeFor(failed: number): number {
   return Math.min(failed, 101);
+}
+
+/**
+ * GNU parallel's exit status after a halt: 0 for `success=`; for `fail=1` and
+ * `done=1` the status of the task that set it off (128 + its signal if one
+ * killed it); else the failures, at most 101, or for a percentage their share
+ * of the tasks started, in percent.
+ */
+function haltExitCode(halt: HaltPolicy, by: ProcResult, failed: number, started: number): number {
+  if (halt.success !== undefined) return 0;
+  const threshold = halt.fail ?? halt.done;
+  if (threshold === 1) {
+    if (by.returncode !== null) return by.returncode;
+    if (by.signal !== null) return 128 + signalNumber(by.signal);
+    return by.success ? 0 : 1;
+  }
+  if (typeof threshold === "string") return Math.ceil(failed / Math.max(started, 1) * 100);
+  return exitCodeFor(failed);
+}
+
+/** A halt policy as GNU parallel writes it: `now,fail=1`. */
+function haltText(halt: HaltPolicy): string {
+  const on = halt.fail !== undefined ? "fail" : halt.success !== undefined ? "success" : "done";
+  return `${halt.when},${on}=${halt[on]}`;
+}
+
+/** The `--retries` and `--retry-delay` of the command line as the library's option. */
+function retryOption(config: CliConfig): RetryOptions | undefined {
+  if (config.retries === undefined) return undefined;
+  const delayMs = (config.retryDelay ?? 0) * 1000;
+  return {
+    // 0 is GNU parallel's "no limit".
+    maxAttempts: config.retries === 0 ? Number.MAX_SAFE_INTEGER : config.retries,
+    minTimeout: delayMs,
+    multiplier: 2,
+    maxTimeout: Math.max(60_000, delayMs),
+    jitter: 0,
+  };
 }
 
 function say(text: string): void {
@@ -62,9 +101,13 @@ const TERMINAL_INPUT_WARNING =
   "procrun: reading tasks from the terminal, one per line (did you forget ::: or --arg-file?); end the input with Ctrl-D";
 
 /** Opens the task input: `:::` arguments, `--arg-file` or standard input. */
-function openInput(config: CliConfig, signal: AbortSignal): TaskFeed {
+function openInput(
+  config: CliConfig,
+  signal: AbortSignal,
+  skip?: (seq: number, arg: string) => boolean,
+): TaskFeed {
   if (config.inlineArgs !== undefined) {
-    return new TaskFeed(config.inlineArgs, false, config.keySep, signal);
+    return new TaskFeed(config.inlineArgs, false, config.keySep, signal, skip);
   }
   let stream: ReadableStream<Uint8Array>;
   if (config.argFile !== undefined && config.argFile !== "-") {
@@ -80,7 +123,35 @@ function openInput(config: CliConfig, signal: AbortSignal): TaskFeed {
     if (Deno.stdin.isTerminal()) console.error(TERMINAL_INPUT_WARNING);
     stream = Deno.stdin.readable;
   }
-  return new TaskFeed(readLines(stream, signal), true, config.keySep, signal);
+  return new TaskFeed(readLines(stream, signal), true, config.keySep, signal, skip);
+}
+
+/**
+ * For `--resume` and `--resume-failed`: whether the task numbered `seq` is in
+ * the joblog (and, for the latter, succeeded) with the same command. GNU
+ * parallel matches the Seq only, and "may run wrong commands" when the input
+ * or the command changed: a changed command runs again, and `note` says so.
+ */
+function resumeSkip(
+  config: CliConfig,
+  program: CliProgram,
+  logged: Map<number, LoggedTask>,
+  note: (text: string) => void,
+): (seq: number, arg: string) => boolean {
+  return (seq, arg) => {
+    const entry = logged.get(seq);
+    if (!entry) return false;
+    const command = program.describe(arg).replaceAll("\n", " ");
+    if (entry.command !== command) {
+      note(
+        `procrun: task ${seq} ran ${JSON.stringify(entry.command)} in the joblog, but is now ${
+          JSON.stringify(command)
+        }: running it again`,
+      );
+      return false;
+    }
+    return config.resume === "all" || entry.succeeded;
+  };
 }
 
 async function createRunner(
@@ -145,9 +216,16 @@ export async function main(args: string[]): Promise<number> {
   const controller = new AbortController();
   let feed: TaskFeed;
   let program: CliProgram;
+  // Notes said while tasks are read; through the output queue once it exists.
+  let note = say;
   try {
     program = await buildProgram(config);
-    feed = openInput(config, controller.signal);
+    let skip: ((seq: number, arg: string) => boolean) | undefined;
+    if (config.resume !== "no") {
+      const logged = readJobLog(config.joblog!);
+      skip = resumeSkip(config, program, logged, (text) => note(text));
+    }
+    feed = openInput(config, controller.signal, skip);
   } catch (error) {
     say(`procrun: ${errorText(error)}`);
     return EXIT_ERROR;
@@ -173,7 +251,10 @@ export async function main(args: string[]): Promise<number> {
   let joblog: JobLog | undefined;
   try {
     // "-" is standard output, as in GNU parallel: opened below, in the output queue.
-    if (config.joblog !== undefined && config.joblog !== "-") joblog = JobLog.open(config.joblog);
+    if (config.joblog !== undefined && config.joblog !== "-") {
+      // --resume adds to the joblog it read, as GNU parallel does.
+      joblog = JobLog.open(config.joblog, config.joblogAppend || config.resume !== "no");
+    }
   } catch (error) {
     say(`procrun: cannot write --joblog ${JSON.stringify(config.joblog)}: ${errorText(error)}`);
     return EXIT_ERROR;
@@ -218,6 +299,8 @@ export async function main(args: string[]): Promise<number> {
     () => progress?.resume(),
   );
   if (config.joblog === "-") joblog = new JobLog((text) => out.push("stdout", text));
+  if (!config.quiet) note = (text) => out.push("stderr", text + "\n");
+  else note = () => {};
   const renderer: Renderer = new Renderer(
     out,
     feed,
@@ -269,6 +352,8 @@ export async function main(args: string[]): Promise<number> {
       maxOutputBytes: config.maxOutputBytes ?? Number.MAX_SAFE_INTEGER,
       ...(config.output === "default" ? { [SPOOL_BYTES]: SPOOL_THRESHOLD } : {}),
       onResult: (result) => renderer.add(result),
+      retry: retryOption(config),
+      halt: config.halt,
     });
     progress?.start();
     let failure: { error: unknown } | undefined;
@@ -286,6 +371,17 @@ export async function main(args: string[]): Promise<number> {
     else if (failure) {
       say(`procrun: ${errorText(failure.error)}`);
       status = EXIT_ERROR;
+    } else if (run.haltedBy && config.halt) {
+      const failed = renderer.failed - renderer.cancelled;
+      status = haltExitCode(config.halt, run.haltedBy, failed, renderer.done - renderer.cancelled);
+      if (!config.quiet) {
+        const stopped = config.halt.when === "now" ? ", and the running ones were stopped" : "";
+        say(
+          `procrun: halted (--halt ${haltText(config.halt)}) after task ${
+            String(run.haltedBy.key)
+          }: no more tasks were started${stopped}`,
+        );
+      }
     } else status = exitCodeFor(renderer.failed);
     // Every task may have succeeded, yet the module failed: not a clean run.
     if (status === 0 && strayErrors > 0) status = 1;

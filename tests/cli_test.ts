@@ -2,6 +2,7 @@ import {
   assert,
   assertEquals,
   assertGreater,
+  assertGreaterOrEqual,
   assertLess,
   assertMatch,
   assertNotMatch,
@@ -973,7 +974,8 @@ Deno.test("cli SIGINT kills every task's tree, renders results so far, exits 130
   const [result] = jsonLines(new TextDecoder().decode(stdout));
   assertEquals([result!.cancelled, result!.success], [true, false]);
   assertStringIncludes(new TextDecoder().decode(stderr), "(stopped by SIGINT)");
-  assertEquals((await Deno.readTextFile(log)).trimEnd().split("\n").length, 2);
+  // Killed before it ended: not logged, so that --resume runs it again.
+  assertEquals((await Deno.readTextFile(log)).trimEnd().split("\n").length, 1);
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -1076,4 +1078,204 @@ Deno.test("cli a second SIGINT exits at once, even while a task ignores SIGTERM"
   assertLess(performance.now() - t0, 3000);
   await assertNoneLeft(pids);
   await Deno.remove(dir, { recursive: true });
+});
+
+// ---- Retries, halt, resume ---------------------------------------------------
+
+/** A --shell command that counts its runs in the file named by its argument and fails until the `n`th. */
+const failsUntil = (n: number) =>
+  `k=$(($(cat "$1" 2>/dev/null || echo 0) + 1)); echo $k > "$1"; echo "run $k"; [ $k -ge ${n} ]`;
+
+Deno.test("cli --retries 3 makes a task that fails twice succeed at its 3rd attempt; --retries 2 fails it after 2", async () => {
+  const dir = await tempDir();
+  try {
+    for (const [retries, code] of [[3, 0], [2, 1]] as const) {
+      const file = `${dir}/count${retries}`;
+      const ran = await cli([
+        "--jsonl",
+        "--retries",
+        String(retries),
+        "--shell",
+        "--",
+        failsUntil(3),
+        ":::",
+        file,
+      ]);
+      assertEquals(ran.code, code, ran.stderr);
+      const [result] = jsonLines(ran.stdout);
+      assertEquals([result!.attempts, result!.stdout], [retries, `run ${retries}\n`]);
+      assertEquals((result!.earlierAttempts as unknown[]).length, retries - 1);
+      assertEquals(await Deno.readTextFile(file), `${retries}\n`);
+    }
+    // --retry-delay waits before each retry (0.3 s, then 0.6 s).
+    const t0 = performance.now();
+    const ran = await cli([
+      "-q",
+      "--retries",
+      "3",
+      "--retry-delay",
+      "0.3",
+      "--",
+      "false",
+      ":::",
+      "x",
+    ]);
+    assertEquals(ran.code, 1);
+    assertGreaterOrEqual(performance.now() - t0, 850);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli --halt now,fail=1 on 100 tasks whose 5th fails: nothing left running, the rest reported not run, the task's own exit code", async () => {
+  const marker = `procrun-cli-halt-${crypto.randomUUID()}`;
+  const args = Array.from({ length: 100 }, (_, i) => [30, 30, 30, 0, "fail"][i] ?? 0);
+  const ran = await cli([
+    "--jsonl",
+    "--halt",
+    "now,fail=1",
+    "-j",
+    "4",
+    "--kill-grace",
+    "0.5",
+    "--shell",
+    "--",
+    `[ "$1" = fail ] && exit 7; sleep "$1"; : ${marker}`,
+    ":::",
+    ...args.map(String),
+  ]);
+  assertEquals(ran.code, 7, ran.stderr);
+  assertLess(ran.seconds, 15);
+  const results = jsonLines(ran.stdout);
+  const byKey = new Map(results.map((result) => [result.key, result]));
+  assertEquals(byKey.get(5)!.returncode, 7);
+  for (const key of [1, 2, 3]) {
+    assertEquals(byKey.get(key)!.error, "halted: 1 task failed (halt now,fail=1)");
+  }
+  const notRun = results.filter((result) => result.timeStart === null);
+  assert(notRun.length >= 1);
+  for (const result of notRun) {
+    assertEquals(
+      result.error,
+      "cancelled before it started (halted: 1 task failed (halt now,fail=1))",
+    );
+  }
+  assertStringIncludes(ran.stderr, "procrun: halted (--halt now,fail=1) after task 5");
+  const { stdout } = await new Deno.Command("ps", { args: ["-A", "-o", "args="], stdout: "piped" })
+    .output();
+  assertEquals(new TextDecoder().decode(stdout).includes(marker), false, "a task still runs");
+});
+
+Deno.test("cli --halt: soon lets running tasks end, success exits 0, fail=N exits with the count, 2 is now,fail=1", async () => {
+  const soon = await cli([
+    "--halt",
+    "soon,fail=2",
+    "-j",
+    "1",
+    "--",
+    "sh",
+    "-c",
+    'exit "$0"',
+    ":::",
+    "1",
+    "0",
+    "1",
+    "0",
+  ]);
+  assertEquals(soon.code, 2);
+  assertStringIncludes(
+    soon.stderr,
+    "procrun: halted (--halt soon,fail=2) after task 3: no more tasks were started",
+  );
+  const success = await cli([
+    "-q",
+    "--halt",
+    "now,success=1",
+    "-j",
+    "1",
+    "--",
+    "sh",
+    "-c",
+    'exit "$0"',
+    ":::",
+    "1",
+    "0",
+    "1",
+  ]);
+  assertEquals(success.code, 0);
+  const legacy = await cli(["-q", "--halt", "2", "--", "sh", "-c", "kill -TERM $$", ":::", "x"]);
+  assertEquals(legacy.code, 128 + 15, "fail=1 gives the signal as 128 + its number");
+});
+
+Deno.test("cli --joblog +FILE appends to the joblog, with its header once", async () => {
+  const dir = await tempDir();
+  try {
+    const log = `${dir}/log.tsv`;
+    for (const word of ["a", "b"]) {
+      assertEquals((await cli(["--joblog", `+${log}`, "--", "true", ":::", word])).code, 0);
+    }
+    const lines = (await Deno.readTextFile(log)).trimEnd().split("\n");
+    assertEquals(lines.length, 3);
+    assertStringIncludes(lines[0]!, "Seq\tHost");
+    assertEquals(lines.slice(1).map((line) => line.split("\t").at(-1)), ["true a", "true b"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli --resume after a SIGINT at about half of 1,000 tasks runs each task exactly once across both runs", async () => {
+  const dir = await tempDir();
+  try {
+    const log = `${dir}/log.tsv`;
+    // Each task ignores SIGTERM, so that a task the interruption reaches still ends by itself.
+    const script = `trap "" TERM INT HUP; sleep 0.01; echo x >> "$1"`;
+    const words = Array.from({ length: 1000 }, (_, i) => `${dir}/t${i + 1}`);
+    const args = ["-q", "-j", "8", "--joblog", log, "--shell", "--", script, ":::", ...words];
+    const child = command(args).spawn();
+    const count = () => [...Deno.readDirSync(dir)].filter((e) => e.name.startsWith("t")).length;
+    await waitFor(() => count() >= 400, 60_000, "400 tasks to run");
+    Deno.kill(child.pid, "SIGINT");
+    assertEquals((await child.output()).code, 130);
+    const first = count();
+    assert(first < 1000, `all ${first} ran before the SIGINT`);
+    const again = await cli(["--resume", ...args]);
+    assertEquals(again.code, 0, again.stderr);
+    for (const word of words) assertEquals(await Deno.readTextFile(word), "x\n", word);
+    const seqs = (await Deno.readTextFile(log)).trimEnd().split("\n").slice(1).map((l) =>
+      l.split("\t")[0]
+    );
+    assertEquals(new Set(seqs).size, 1000);
+    assertEquals(seqs.length, 1000, "a task was logged twice");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli --resume-failed runs again the failed tasks, --resume none; a changed command runs again and is said", async () => {
+  const dir = await tempDir();
+  try {
+    const log = `${dir}/log.tsv`;
+    const run = (extra: string[], script: string) =>
+      cli([...extra, "--joblog", log, "--shell", "--", script, ":::", `${dir}/a`, `${dir}/b`]);
+    const counts = async () => [
+      await Deno.readTextFile(`${dir}/a`),
+      await Deno.readTextFile(`${dir}/b`),
+    ];
+    // Both fail at their first run only.
+    assertEquals((await run([], failsUntil(2))).code, 2);
+    assertEquals((await run(["--resume"], failsUntil(2))).code, 0);
+    assertEquals(await counts(), ["1\n", "1\n"], "--resume ran a logged task");
+    assertEquals((await run(["--resume-failed"], failsUntil(2))).code, 0);
+    assertEquals(await counts(), ["2\n", "2\n"]);
+    assertEquals((await run(["--resume-failed"], failsUntil(2))).code, 0);
+    assertEquals(await counts(), ["2\n", "2\n"], "--resume-failed ran a task that succeeded");
+    // The command changed: GNU parallel would skip by Seq alone.
+    const changed = await run(["--resume"], `echo changed >> "$1"`);
+    assertEquals(changed.code, 0);
+    assertStringIncludes(changed.stderr, "procrun: task 1 ran ");
+    assertStringIncludes(changed.stderr, "but is now ");
+    assertStringIncludes(await Deno.readTextFile(`${dir}/a`), "changed");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -345,9 +345,8 @@ Deno.test("ProcRun halt now,fail=1 on 100 tasks whose 5th fails: nothing left ru
       assertEquals(result.error, before ? `cancelled before it started (${halted})` : halted);
     }
     const notRun = results.slice(5).filter((result) => result.timeStart === null).length;
-    // The workers engine does not keep input order across its workers: fewer wait behind 5.
-    const least = Engine === ProcRunAsync ? 90 : 1;
-    assert(notRun >= least, `${Engine.name}: ${notRun} of 95 not run`);
+    // The workers engine does not keep input order across its workers: 5 may even run last.
+    if (Engine === ProcRunAsync) assert(notRun >= 90, `${notRun} of 95 not run`);
     await waitFor(async () => !(await psArgs()).includes(marker), 3000, "the sleeps to die");
   }
 });

@@ -5,6 +5,7 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
+import type { HaltPolicy } from "../types.ts";
 
 /** A mistake in the command line: reported in one line, with a hint to `--help`. */
 export class UsageError extends Error {
@@ -41,7 +42,18 @@ export interface CliConfig {
   dryRun: boolean;
   color: "auto" | "always" | "never";
   quiet: boolean;
+  /** The joblog's path (without a leading `+`), `-` for standard output, or undefined. */
   joblog: string | undefined;
+  /** `--joblog +FILE`: append to the joblog instead of replacing it. */
+  joblogAppend: boolean;
+  /** `--resume`: skip the tasks in the joblog; `--resume-failed`: only those that succeeded. */
+  resume: "no" | "all" | "failed";
+  /** Attempts per task in all (`--retries`, 0 for no limit), or undefined for one. */
+  retries: number | undefined;
+  /** Seconds before the first retry, doubling after each (`--retry-delay`). */
+  retryDelay: number | undefined;
+  /** When to stop early (`--halt`), or undefined for never. */
+  halt: HaltPolicy | undefined;
   /** Forced on or off, or undefined for "when standard error is a terminal". */
   progress: boolean | undefined;
   output: OutputMode;
@@ -55,6 +67,10 @@ const STRINGS = [
   "max-output-bytes",
   "color",
   "joblog",
+  "retries",
+  "retry-delay",
+  "halt",
+  "halt-on-error",
   "arg-file",
   "key-sep",
   "module",
@@ -71,6 +87,8 @@ const BOOLEANS = [
   "shell",
   "help",
   "version",
+  "resume",
+  "resume-failed",
 ];
 const ALIASES: Record<string, string> = {
   j: "jobs",
@@ -139,6 +157,38 @@ function oneOf<T extends string>(
     throw new UsageError(`${flag} must be one of ${choices.join(", ")}: got '${raw}'`);
   }
   return raw as T;
+}
+
+const HALT_FORMS =
+  "never, soon or now with fail=N, success=N or done=N (N a count or P%), or 0, 1, 2, -1, -2 or P%";
+
+/** GNU parallel's `--halt` value as a policy, or undefined for never. */
+export function parseHalt(raw: string | undefined): HaltPolicy | undefined {
+  if (raw === undefined || raw === "never" || raw === "0") return undefined;
+  // The legacy numeric forms.
+  const legacy: Record<string, HaltPolicy> = {
+    "1": { when: "soon", fail: 1 },
+    "2": { when: "now", fail: 1 },
+    "-1": { when: "soon", success: 1 },
+    "-2": { when: "now", success: 1 },
+  };
+  if (legacy[raw]) return legacy[raw];
+  if (
+    /^\d+(\.\d+)?%$/.test(raw) && Number(raw.slice(0, -1)) > 0 && Number(raw.slice(0, -1)) < 100
+  ) {
+    return { when: "soon", fail: raw as `${number}%` };
+  }
+  const match = /^(soon|now),(fail|success|done)=(\d+|\d+(?:\.\d+)?%)$/.exec(raw);
+  const count = match && !match[3]!.endsWith("%") ? Number(match[3]) : undefined;
+  const percent = match && match[3]!.endsWith("%") ? Number(match[3]!.slice(0, -1)) : undefined;
+  if (
+    !match || (count !== undefined && count < 1) ||
+    (percent !== undefined && !(percent > 0 && percent <= 100))
+  ) {
+    throw new UsageError(`--halt must be ${HALT_FORMS}: got '${raw}'`);
+  }
+  const threshold = count ?? (match[3] as `${number}%`);
+  return { when: match[1] as "soon" | "now", [match[2]!]: threshold } as HaltPolicy;
 }
 
 /**
@@ -218,7 +268,22 @@ export function parseCli(args: string[]): CliConfig {
     dryRun: bool("dry-run"),
     color: oneOf("--color", str("color"), ["auto", "always", "never"]) ?? "auto",
     quiet: bool("quiet"),
-    joblog: str("joblog"),
+    joblog: str("joblog")?.replace(/^\+/, ""),
+    joblogAppend: str("joblog")?.startsWith("+") ?? false,
+    resume: bool("resume-failed") ? "failed" : bool("resume") ? "all" : "no",
+    retries: number(
+      "--retries",
+      str("retries"),
+      "a whole number of attempts >= 0 (0 for no limit)",
+      (n) => Number.isSafeInteger(n) && n >= 0,
+    ),
+    retryDelay: number(
+      "--retry-delay",
+      str("retry-delay"),
+      "a number of seconds >= 0",
+      (n) => Number.isFinite(n) && n >= 0,
+    ),
+    halt: parseHalt(str("halt") ?? str("halt-on-error")),
     progress: options.includes("--no-progress") ? false : bool("progress") || undefined,
     output: modes[0] ?? "default",
   };
@@ -231,6 +296,18 @@ export function parseCli(args: string[]): CliConfig {
   }
   if (config.module === undefined && str("export") !== undefined) {
     throw new UsageError("--export needs --module");
+  }
+  if (config.joblog === "") throw new UsageError("--joblog +FILE needs a file name");
+  if (config.resume !== "no" && (config.joblog === undefined || config.joblog === "-")) {
+    throw new UsageError(
+      `--${config.resume === "failed" ? "resume-failed" : "resume"} needs --joblog FILE`,
+    );
+  }
+  if (bool("resume") && bool("resume-failed")) {
+    throw new UsageError("--resume and --resume-failed cannot be used together");
+  }
+  if (config.retryDelay !== undefined && config.retries === undefined) {
+    throw new UsageError("--retry-delay needs --retries");
   }
   if (inlineArgs !== undefined && config.argFile !== undefined) {
     throw new UsageError("':::' and --arg-file cannot be used together");

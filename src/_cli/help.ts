@@ -34,6 +34,17 @@ Running:
   -t, --timeout SECONDS  per-task time limit, from the task's own start (0: none)
       --kill-grace SECONDS  wait between SIGTERM and SIGKILL (default 2)
       --engine async|workers  where tasks run: main thread or Web Workers
+      --retries N        attempts per task in all, the first included (0: no
+                         limit); each attempt with its own timeout
+      --retry-delay SECONDS  wait before the first retry, doubling after each
+                         (at most 60 s, or SECONDS if longer)
+      --halt WHEN,WHY=N  stop early: WHEN is soon (start nothing new) or now
+                         (also stop running tasks); WHY is fail, success or
+                         done; N a count or P% of the tasks started so far.
+                         Also GNU parallel's 0, 1, 2, -1, -2 and P%
+      --resume           skip the tasks already in --joblog FILE (same Seq
+                         and same command: a changed command runs again)
+      --resume-failed    skip only those that succeeded there
       --dry-run          print what would run, run nothing
 
 Output:
@@ -47,7 +58,8 @@ Output:
       --json             one JSON array of results at the end
       --jsonl            one JSON object per result, as each finishes
       --joblog FILE      GNU parallel's joblog (Seq Host Starttime JobRuntime
-                         Send Receive Exitval Signal Command); - for stdout
+                         Send Receive Exitval Signal Command); - for stdout;
+                         +FILE appends (as --resume does)
       --progress         a progress bar on stderr (default: on when stderr is
                          a terminal; --no-progress turns it off)
       --color auto|always|never  colour (auto honours NO_COLOR)
@@ -61,6 +73,9 @@ Exit status:
   failed; 130 / 143 / 129 stopped by SIGINT / SIGTERM / SIGHUP; 141 standard
   output closed (| head): the run is stopped quietly; 255 usage or other errors
   (also: a bad --key-sep input line, after the tasks read before it end).
+  After --halt: with fail=1 or done=1 the status of the task that set it off
+  (128 + its signal number if killed), with success= 0, else as above (for
+  P%, the failed share of the tasks started, in percent).
 
 Examples:
   procrun -j 4 -- sleep ::: 1 7 2 2 1

@@ -79,6 +79,8 @@ export interface TaskOrigin {
 export class TaskFeed implements AsyncIterable<readonly [unknown, string]> {
   /** Tasks handed to the runner so far. */
   read = 0;
+  /** Tasks passed over (`--resume`): numbered, not run. */
+  skipped = 0;
   /**
    * How many tasks there are: known from the start for `:::` arguments, for
    * lines once the input has ended.
@@ -94,6 +96,7 @@ export class TaskFeed implements AsyncIterable<readonly [unknown, string]> {
   #lines: boolean;
   #keySep: string | undefined;
   #signal: AbortSignal;
+  #skip: ((seq: number, arg: string) => boolean) | undefined;
   #origin = new Map<unknown, number>();
   /** With `keySep`: every key read and its line, to name both lines of a duplicate. */
   #keyLines = new Map<string, number>();
@@ -103,17 +106,20 @@ export class TaskFeed implements AsyncIterable<readonly [unknown, string]> {
    * @param lines Whether `source` holds lines (empty ones are skipped).
    * @param keySep With lines, the separator between key and argument.
    * @param signal Stops reading when aborted.
+   * @param skip Whether to pass over the task numbered `seq` (`--resume`).
    */
   constructor(
     source: Iterable<string> | AsyncIterable<string>,
     lines: boolean,
     keySep: string | undefined,
     signal: AbortSignal,
+    skip?: (seq: number, arg: string) => boolean,
   ) {
     this.#source = source;
     this.#lines = lines;
     this.#keySep = keySep;
     this.#signal = signal;
+    this.#skip = skip;
     // `:::` arguments are all known: the progress bar has its total and ETA at once.
     if (Array.isArray(source) && !lines) this.total = source.length;
   }
@@ -158,8 +164,15 @@ export class TaskFeed implements AsyncIterable<readonly [unknown, string]> {
         key = name;
         arg = text.slice(at + this.#keySep.length);
       }
+      // The sequence number counts every task, run or passed over.
+      const seq = this.read + this.skipped + 1;
+      if (this.#skip?.(seq, arg)) {
+        this.skipped++;
+        if (this.total !== undefined) this.total--;
+        continue;
+      }
       this.read++;
-      if (!this.#origin.has(key)) this.#origin.set(key, this.read);
+      if (!this.#origin.has(key)) this.#origin.set(key, seq);
       yield [key, arg];
     }
     if (!this.#signal.aborted) this.total = this.read;

@@ -10,6 +10,39 @@ import type { ProcResult } from "../result.ts";
 
 const encoder = new TextEncoder();
 
+const HEADER = "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n";
+
+/** What a joblog says of one task: the command it ran and whether it succeeded. */
+export interface LoggedTask {
+  command: string;
+  succeeded: boolean;
+}
+
+/**
+ * Reads the joblog at `path` for `--resume`: each Seq with its Command and
+ * whether it succeeded (Exitval and Signal 0). A later line for the same Seq
+ * wins (a resumed run appends). A missing file is an empty log.
+ */
+export function readJobLog(path: string): Map<number, LoggedTask> {
+  const logged = new Map<number, LoggedTask>();
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return logged;
+    throw error;
+  }
+  for (const line of text.split("\n")) {
+    const fields = line.split("\t");
+    if (fields.length < 9 || !/^\d+$/.test(fields[0]!)) continue; // The header, or a torn line.
+    logged.set(Number(fields[0]), {
+      command: fields.slice(8).join("\t"),
+      succeeded: fields[6] === "0" && fields[7] === "0",
+    });
+  }
+  return logged;
+}
+
 /** Linux signal numbers, for the joblog's Signal column. */
 const SIGNALS: Record<string, number> = {
   SIGHUP: 1,
@@ -31,9 +64,14 @@ const SIGNALS: Record<string, number> = {
   SIGXFSZ: 25,
 };
 
+/** The number of a signal by its name (`SIGTERM`: 15), or 0 if unknown. */
+export function signalNumber(name: string): number {
+  return SIGNALS[name] ?? 0;
+}
+
 /**
  * The joblog's Exitval for a result, as GNU parallel writes it: the exit code;
- * -1 for a task procrun killed (timeout, cancellation); 0 for one killed by
+ * -1 for a task procrun killed (its timeout; a cancelled one is not logged); 0 for one killed by
  * another's signal (the Signal column says which); 127 if it could not start.
  */
 export function exitValue(result: ProcResult, isCommand: boolean): number {
@@ -84,22 +122,32 @@ export class JobLog {
   constructor(write: (text: string) => void, close: () => void = () => {}) {
     this.#write = write;
     this.#close = close;
-    this.#write("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n");
+    this.#write(HEADER);
   }
 
-  /** Creates (or truncates) the file at `path` and writes the header. */
-  static open(path: string): JobLog {
-    const file = Deno.openSync(path, { write: true, create: true, truncate: true });
-    return new JobLog((text) => {
+  /**
+   * Creates (or truncates) the file at `path` and writes the header; with
+   * `append`, adds to it instead (the header only if it is empty).
+   */
+  static open(path: string, append = false): JobLog {
+    const file = Deno.openSync(path, { write: true, create: true, append, truncate: !append });
+    const empty = !append || file.statSync().size === 0;
+    const log = new JobLog((text) => {
+      if (text === HEADER && !empty) return;
       const bytes = encoder.encode(text);
       let offset = 0;
       while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
     }, () => file.close());
+    return log;
   }
 
-  /** Logs one task; tasks that never started are not logged (as in GNU parallel). */
+  /**
+   * Logs one task. Not logged: a task that never started (as in GNU
+   * parallel), and one that a cancellation (a signal to procrun, a halt
+   * "now") killed before it ended, so that `--resume` runs both again.
+   */
   add(seq: number, result: ProcResult, command: string, isCommand: boolean): void {
-    if (result.timeStart === null) return;
+    if (result.timeStart === null || (result.cancelled && result.returncode === null)) return;
     this.#write(joblogLine(seq, result, command, isCommand) + "\n");
   }
 

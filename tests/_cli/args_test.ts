@@ -21,6 +21,11 @@ Deno.test("parseCli() gives the defaults for a bare command", () => {
     timeout: 0,
     killGrace: undefined,
     maxOutputBytes: undefined,
+    joblogAppend: false,
+    resume: "no",
+    retries: undefined,
+    retryDelay: undefined,
+    halt: undefined,
     engine: "async",
     keepOrder: false,
     dryRun: false,
@@ -174,4 +179,39 @@ Deno.test("parseCli() reads every other option", () => {
   assertEquals(config.maxOutputBytes, 1048576);
   assertEquals(config.shell, true);
   assertEquals(config.command, ["echo {}"]);
+});
+
+Deno.test("parseCli() reads --halt in GNU parallel's forms, the legacy numbers included", () => {
+  const halt = (value: string) => parseCli(["--halt", value, "true"]).halt;
+  assertEquals(halt("never"), undefined);
+  assertEquals(halt("0"), undefined);
+  assertEquals(halt("now,fail=1"), { when: "now", fail: 1 });
+  assertEquals(halt("soon,fail=3"), { when: "soon", fail: 3 });
+  assertEquals(halt("soon,fail=3%"), { when: "soon", fail: "3%" });
+  assertEquals(halt("now,success=2"), { when: "now", success: 2 });
+  assertEquals(halt("now,done=50%"), { when: "now", done: "50%" });
+  assertEquals(halt("1"), { when: "soon", fail: 1 });
+  assertEquals(halt("2"), { when: "now", fail: 1 });
+  assertEquals(halt("-1"), { when: "soon", success: 1 });
+  assertEquals(halt("-2"), { when: "now", success: 1 });
+  assertEquals(halt("20%"), { when: "soon", fail: "20%" });
+  assertEquals(parseCli(["--halt-on-error", "2", "true"]).halt, { when: "now", fail: 1 });
+  for (const bad of ["later,fail=1", "now,fail=0", "now,fails=1", "now,fail=101%", "3", "now"]) {
+    refused(["--halt", bad, "true"], `--halt must be never, soon or now`);
+  }
+});
+
+Deno.test("parseCli() reads --retries, --retry-delay, --resume and --joblog +FILE, and refuses what makes no sense", () => {
+  const config = parseCli(["--retries", "3", "--retry-delay", "0.5", "true"]);
+  assertEquals([config.retries, config.retryDelay], [3, 0.5]);
+  assertEquals(parseCli(["--retries", "0", "true"]).retries, 0);
+  refused(["--retries", "-1", "true"], "--retries must be a whole number of attempts >= 0");
+  refused(["--retry-delay", "1", "true"], "--retry-delay needs --retries");
+  const appended = parseCli(["--joblog", "+log.tsv", "true"]);
+  assertEquals([appended.joblog, appended.joblogAppend], ["log.tsv", true]);
+  assertEquals(parseCli(["--resume", "--joblog", "log.tsv", "true"]).resume, "all");
+  assertEquals(parseCli(["--resume-failed", "--joblog", "log.tsv", "true"]).resume, "failed");
+  refused(["--resume", "true"], "--resume needs --joblog FILE");
+  refused(["--resume-failed", "--joblog", "-", "true"], "--resume-failed needs --joblog FILE");
+  refused(["--resume", "--resume-failed", "--joblog", "l", "true"], "cannot be used together");
 });
