@@ -18,7 +18,8 @@ import denoJson from "../deno.json" with { type: "json" };
 import { type CliConfig, parseCli, UsageError } from "./_cli/args.ts";
 import { rawArgs } from "./_cli/argv.ts";
 import { HELP } from "./_cli/help.ts";
-import { readLines, TaskFeed } from "./_cli/input.ts";
+import { type FeedOptions, readLines, TaskFeed } from "./_cli/input.ts";
+import { combine, sourceValues } from "./_cli/sources.ts";
 import { JobLog, type LoggedTask, readJobLog, signalNumber } from "./_cli/joblog.ts";
 import { OutputQueue } from "./_cli/output.ts";
 import { buildProgram, type CliProgram } from "./_cli/program.ts";
@@ -100,14 +101,23 @@ function useColor(config: CliConfig, stream: { isTerminal(): boolean }): boolean
 const TERMINAL_INPUT_WARNING =
   "procrun: reading tasks from the terminal, one per line (did you forget ::: or --arg-file?); end the input with Ctrl-D";
 
-/** Opens the task input: `:::` arguments, `--arg-file` or standard input. */
-function openInput(
-  config: CliConfig,
-  signal: AbortSignal,
-  skip?: (seq: number, arg: string) => boolean,
-): TaskFeed {
-  if (config.inlineArgs !== undefined) {
-    return new TaskFeed(config.inlineArgs, false, config.keySep, signal, skip);
+/**
+ * Opens the task input: the sources after the command (`:::`, `::::`) or
+ * several `-a` files, combined; else the lines of `--arg-file` or standard
+ * input, read as a stream.
+ */
+function openInput(config: CliConfig, signal: AbortSignal, options: FeedOptions): TaskFeed {
+  const feedOptions = { ...options, colsep: config.colsep };
+  if (config.sources !== undefined) {
+    const sources = sourceValues(config.sources, config.delimiter);
+    // One source of words: each is a task as it stands (--key-sep and --colsep apply).
+    if (sources.length === 1 && config.sources[0]!.values !== undefined) {
+      return new TaskFeed(sources[0]!.values, false, config.keySep, signal, feedOptions);
+    }
+    if (sources.length === 1) {
+      return new TaskFeed(sources[0]!.values, true, config.keySep, signal, feedOptions);
+    }
+    return new TaskFeed(combine(sources, config.link), false, config.keySep, signal, feedOptions);
   }
   let stream: ReadableStream<Uint8Array>;
   if (config.argFile !== undefined && config.argFile !== "-") {
@@ -123,7 +133,8 @@ function openInput(
     if (Deno.stdin.isTerminal()) console.error(TERMINAL_INPUT_WARNING);
     stream = Deno.stdin.readable;
   }
-  return new TaskFeed(readLines(stream, signal), true, config.keySep, signal, skip);
+  const lines = readLines(stream, signal, config.delimiter);
+  return new TaskFeed(lines, true, config.keySep, signal, feedOptions);
 }
 
 /**
@@ -137,11 +148,11 @@ function resumeSkip(
   program: CliProgram,
   logged: Map<number, LoggedTask>,
   note: (text: string) => void,
-): (seq: number, arg: string) => boolean {
-  return (seq, arg) => {
+): (seq: number, values: string[]) => boolean {
+  return (seq, values) => {
     const entry = logged.get(seq);
     if (!entry) return false;
-    const command = program.describe(arg).replaceAll("\n", " ");
+    const command = program.describe(values, seq).replaceAll("\n", " ");
     if (entry.command !== command) {
       note(
         `procrun: task ${seq} ran ${JSON.stringify(entry.command)} in the joblog, but is now ${
@@ -220,12 +231,12 @@ export async function main(args: string[]): Promise<number> {
   let note = say;
   try {
     program = await buildProgram(config);
-    let skip: ((seq: number, arg: string) => boolean) | undefined;
+    let skip: ((seq: number, values: string[]) => boolean) | undefined;
     if (config.resume !== "no") {
       const logged = readJobLog(config.joblog!);
       skip = resumeSkip(config, program, logged, (text) => note(text));
     }
-    feed = openInput(config, controller.signal, skip);
+    feed = openInput(config, controller.signal, { skip, toArg: program.toArg });
   } catch (error) {
     say(`procrun: ${errorText(error)}`);
     return EXIT_ERROR;
@@ -234,7 +245,10 @@ export async function main(args: string[]): Promise<number> {
   if (config.dryRun) {
     const out = new OutputQueue(() => controller.abort());
     try {
-      for await (const [, arg] of feed) out.push("stdout", program.describe(arg) + "\n");
+      for await (const [key] of feed) {
+        const { seq, input } = feed.take(key);
+        out.push("stdout", program.describe(input, seq) + "\n");
+      }
     } catch (error) {
       await out.drain();
       say(`procrun: ${errorText(error)}`);
@@ -311,7 +325,7 @@ export async function main(args: string[]): Promise<number> {
       colorOut: useColor(config, Deno.stdout),
       colorErr: useColor(config, Deno.stderr),
       isCommand: program.isCommand,
-      describe: (result) => program.describe(result.arg),
+      describe: program.describe,
       maxOutputBytes: config.maxOutputBytes,
     },
     joblog,

@@ -32,7 +32,11 @@ export type Pargs =
   | readonly [string | URL, ...(string | number)[]]
   | readonly [TaskFunction, ...unknown[]];
 
-/** One task: its unique key and its argument. */
+/**
+ * One task: its unique key and its argument. For a command, an argument that
+ * is an array is several words (appended in order, or in place of a word that
+ * is the `placeholder` alone); anything else is one word, as a string.
+ */
 export type Task = readonly [key: unknown, arg: unknown];
 
 /** The task list: any iterable or async iterable of `[key, arg]` pairs, read lazily. */

@@ -1279,3 +1279,121 @@ Deno.test("cli --resume-failed runs again the failed tasks, --resume none; a cha
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// ---- Input sources and replacement strings, against GNU parallel ------------
+
+const hasParallel = (() => {
+  try {
+    return new Deno.Command("parallel", { args: ["--version"], stdout: "null" }).outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Runs `args` with procrun (-k) and checks its output against `expected`,
+ * which is what GNU parallel 20221122 printed for the same line; where GNU
+ * parallel is installed (.ci/run installs it and sets PROCRUN_WITH_PARALLEL
+ * so that its absence fails), against what it prints now, too.
+ */
+async function sameAsParallel(args: string[], expected: string, stdin?: string): Promise<void> {
+  const run = async (program: string, prefix: string[]) => {
+    const child = new Deno.Command(program, {
+      args: [...prefix, ...args],
+      stdin: stdin === undefined ? "null" : "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    if (stdin !== undefined) {
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(stdin));
+      await writer.close();
+    }
+    const { stdout, stderr } = await child.output();
+    return new TextDecoder().decode(stdout) || new TextDecoder().decode(stderr);
+  };
+  const ours = await run(Deno.execPath(), ["run", "-A", "--config", CONFIG, CLI, "-q", "-k"]);
+  assertEquals(ours, expected, args.join(" "));
+  if (!hasParallel) {
+    if (Deno.env.get("PROCRUN_WITH_PARALLEL")) throw new Error("GNU parallel is not installed");
+    return;
+  }
+  // Its -q quotes the command, so that it runs the same words as procrun, without a shell.
+  assertEquals(ours, await run("parallel", ["--will-cite", "-k", "-q"]), `GNU: ${args.join(" ")}`);
+}
+
+const lines = (text: string) => text.replaceAll(";", "\n");
+
+Deno.test("cli's replacement strings give what GNU parallel's do, edge cases included", async () => {
+  const paths = ["a", "dir.x/file", "a/b.tar.gz", "/abs/f.c", ".hidden", "a/.b", "x/", "a//b/"];
+  await sameAsParallel(
+    ["echo", "{}|{.}|{/}|{//}|{/.}|{#}", ":::", ...paths],
+    lines(
+      "a|a|a|.|a|1;dir.x/file|dir.x/file|file|dir.x|file|2;a/b.tar.gz|a/b.tar|b.tar.gz|a|b.tar|3;" +
+        "/abs/f.c|/abs/f|f.c|/abs|f|4;.hidden||.hidden|.||5;a/.b|a/|.b|a||6;x/|x/||.||7;" +
+        "a//b/|a//b/||a||8;",
+    ),
+  );
+  await sameAsParallel(
+    ["echo", "{1/.}", "{2//}", "{-1}", "{1.}", "{2/}", ":::", "x/y.z", "w.v", ":::", "p/q/r"],
+    lines("y p/q p/q/r x/y r;w p/q p/q/r w r;"),
+  );
+  // {} over several values is several words, as GNU parallel's quoting makes it.
+  await sameAsParallel(["printf", "[%s]", "x{}y", ":::", "a", "b", ":::", "1"], "[xa][1y][xb][1y]");
+  // {} may be the command word.
+  await sameAsParallel(["{}", ":::", "echo", "true"], "\n");
+});
+
+Deno.test("cli's input sources combine as GNU parallel's: :::, ::::, :::+, ::::+, --link, -a twice", async () => {
+  const dir = await tempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/f1`, "1\n2\n3\n");
+    await Deno.writeTextFile(`${dir}/f2`, "x\ny\n");
+    const cases: [string[], string][] = [
+      [["echo", ":::", "a", "b", ":::", "1", "2", "3"], "a 1;a 2;a 3;b 1;b 2;b 3;"],
+      [["echo", "{2}-{1}", ":::", "a", "b", ":::", "1", "2"], "1-a;2-a;1-b;2-b;"],
+      [["echo", ":::", "a", "b", "c", ":::+", "1", "2"], "a 1;b 2;"],
+      [["--link", "echo", ":::", "a", "b", "c", ":::", "1", "2"], "a 1;b 2;c 1;"],
+      [["echo", "::::", `${dir}/f1`, ":::", "p", "q"], "1 p;1 q;2 p;2 q;3 p;3 q;"],
+      [["echo", "::::", `${dir}/f1`, "::::+", `${dir}/f2`], "1 x;2 y;"],
+      [["echo", ":::", "a", ":::", "b", "c", ":::+", "d", "e"], "a b d;a c e;"],
+      [["-a", `${dir}/f1`, "-a", `${dir}/f2`, "echo"], "1 x;1 y;2 x;2 y;3 x;3 y;"],
+    ];
+    for (const [args, expected] of cases) await sameAsParallel(args, lines(expected));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli reads --colsep columns, -0 and -d items from its input as GNU parallel does", async () => {
+  await sameAsParallel(
+    ["--colsep", "\\t", "echo", "{2}/{1}"],
+    lines("c/a b;e/d;"),
+    "a b\tc\nd\te\n",
+  );
+  await sameAsParallel(["--colsep", ",+", "echo", "{3}", "{1}"], lines("c a;"), "a,,b,c\n");
+  await sameAsParallel(["-0", "printf", "<%s>"], "<a><b c>", "a\0b c\0");
+  await sameAsParallel(["-d", ",", "echo", "[{}]"], lines("[a];[b c];[d];"), "a,b c,d");
+});
+
+Deno.test("cli --shell gives every replacement string to sh as one word, inside quotes too", async () => {
+  const hostile = [`a b`, `c'd`, `$(echo pwned)`, `"e"; echo f`];
+  const ran = await cli([
+    "-k",
+    "--shell",
+    "--",
+    `printf '[%s]' {1} "{2}" '{1/}' {#}; echo`,
+    ":::",
+    ...hostile.slice(0, 2),
+    ":::",
+    ...hostile.slice(2),
+  ]);
+  assertEquals(ran.code, 0, ran.stderr);
+  assertEquals(ran.stdout.trimEnd().split("\n"), [
+    `[a b][$(echo pwned)][a b][1]`,
+    `[a b]["e"; echo f][a b][2]`,
+    `[c'd][$(echo pwned)][c'd][3]`,
+    `[c'd]["e"; echo f][c'd][4]`,
+  ]);
+});

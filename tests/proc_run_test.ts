@@ -427,3 +427,12 @@ async function psArgs(): Promise<string> {
     .output();
   return new TextDecoder().decode(stdout);
 }
+
+Deno.test("ProcRun gives a command an array argument as several words, also in the command word (both engines)", async () => {
+  for (const Engine of ENGINES) {
+    const appended = new Engine(["printf", "[%s]"], [["a", ["x y", 2]]]);
+    assertEquals((await appended.runAll())[0]!.stdout, "[x y][2]", Engine.name);
+    const whole = new Engine(["{}"], [["b", ["printf", "<%s>", "p q"]]], { placeholder: "{}" });
+    assertEquals((await whole.runAll())[0]!.stdout, "<p q>", Engine.name);
+  }
+});

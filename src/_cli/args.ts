@@ -16,6 +16,17 @@ export class UsageError extends Error {
   }
 }
 
+/** One input source: its values (`:::`), or a file whose lines are its values (`::::`, `-a`). */
+export interface InputSource {
+  values?: string[];
+  file?: string;
+  /** `:::+` or `::::+`: paired with the source before it, value by value, without wrapping. */
+  linked: boolean;
+}
+
+/** The words that start an input source after the command. */
+const MARKERS = [":::", "::::", ":::+", "::::+"];
+
 /** How results are shown. */
 export type OutputMode = "default" | "report" | "json" | "jsonl";
 
@@ -25,9 +36,20 @@ export interface CliConfig {
   version: boolean;
   /** The command and its arguments (or extra function arguments with `--module`). */
   command: string[];
-  /** The task arguments given after `:::`, or undefined. */
-  inlineArgs: string[] | undefined;
+  /**
+   * The input sources given after the command (`::: words`, `:::: files`,
+   * `:::+` and `::::+` linked to the one before) and by repeated `-a FILE`,
+   * or undefined: then the tasks are the lines of `argFile` or standard input.
+   */
+  sources: InputSource[] | undefined;
+  /** The one `--arg-file` to read as a stream (`-` for standard input), or undefined. */
   argFile: string | undefined;
+  /** `--link`: pair the sources' values (wrapping the shorter) instead of every combination. */
+  link: boolean;
+  /** `--colsep REGEX`: split each input line into the values {1}, {2}, ... */
+  colsep: RegExp | undefined;
+  /** What ends an input line: `\n`, or the byte of `-0` or `-d`. */
+  delimiter: number;
   keySep: string | undefined;
   shell: boolean;
   module: string | undefined;
@@ -71,6 +93,8 @@ const STRINGS = [
   "retry-delay",
   "halt",
   "halt-on-error",
+  "colsep",
+  "delimiter",
   "arg-file",
   "key-sep",
   "module",
@@ -89,6 +113,8 @@ const BOOLEANS = [
   "version",
   "resume",
   "resume-failed",
+  "link",
+  "null",
 ];
 const ALIASES: Record<string, string> = {
   j: "jobs",
@@ -97,6 +123,9 @@ const ALIASES: Record<string, string> = {
   h: "help",
   V: "version",
   a: "arg-file",
+  k: "keep-order",
+  d: "delimiter",
+  "0": "null",
 };
 const SHORT_WITH_VALUE = new Set(
   Object.entries(ALIASES).filter(([, long]) => STRINGS.includes(long)).map(([s]) => s),
@@ -112,15 +141,16 @@ const SHORT_WITH_VALUE = new Set(
 function split(args: string[]): { options: string[]; rest: string[] } {
   const options: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
+    // GNU parallel's -P is -j (a second alias of one name would make parseArgs drop its type).
+    const arg = /^-[a-zA-Z0]+/.test(args[i]!) ? args[i]!.replace(/^-(\w*?)P/, "-$1j") : args[i]!;
     if (arg === "--") return { options, rest: args.slice(i + 1) };
-    if (arg === ":::" || !arg.startsWith("-") || arg === "-") {
+    if (MARKERS.includes(arg) || !arg.startsWith("-") || arg === "-") {
       return { options, rest: args.slice(i) };
     }
     const long = /^--([^=]+)$/.exec(arg);
-    const short = /^-([a-zA-Z]+)$/.exec(arg);
+    const short = /^-([a-zA-Z0]+)$/.exec(arg);
     // "--" and ":::" end the options: they are never a value.
-    const hasValue = i + 1 < args.length && args[i + 1] !== "--" && args[i + 1] !== ":::";
+    const hasValue = i + 1 < args.length && args[i + 1] !== "--" && !MARKERS.includes(args[i + 1]!);
     if (long && STRINGS.includes(long[1]!) && hasValue) {
       options.push(`${arg}=${args[++i]}`);
     } else if (short && SHORT_WITH_VALUE.has(short[1]!.at(-1)!) && hasValue) {
@@ -145,6 +175,28 @@ function number(
   const value = raw.trim() === "" ? NaN : Number(raw);
   if (!ok(value)) throw new UsageError(`${flag} must be ${what}: got '${raw}'`);
   return value;
+}
+
+function regex(flag: string, raw: string | undefined): RegExp | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return new RegExp(raw);
+  } catch (error) {
+    throw new UsageError(
+      `${flag} must be a regular expression: got '${raw}' (${(error as Error).message})`,
+    );
+  }
+}
+
+/** `-d`'s delimiter as a byte: one ASCII character, or the escapes \n, \t, \r, \0. */
+function delimiter(raw: string | undefined): number {
+  if (raw === undefined) return 0x0a;
+  const escapes: Record<string, number> = { "\\n": 0x0a, "\\t": 0x09, "\\r": 0x0d, "\\0": 0 };
+  if (raw in escapes) return escapes[raw]!;
+  if (raw.length === 1 && raw.charCodeAt(0) < 0x80) return raw.charCodeAt(0);
+  throw new UsageError(
+    `--delimiter must be one ASCII character or one of \\n, \\t, \\r, \\0: got '${raw}'`,
+  );
 }
 
 function oneOf<T extends string>(
@@ -203,6 +255,7 @@ export function parseCli(args: string[]): CliConfig {
     string: STRINGS,
     boolean: BOOLEANS,
     negatable: ["progress"],
+    collect: ["arg-file"],
     alias: ALIASES,
     unknown: (arg: string, key?: string) => {
       if (key !== undefined) unknown ??= arg;
@@ -220,10 +273,38 @@ export function parseCli(args: string[]): CliConfig {
     return last;
   };
   const bool = (name: string) => flags[name] === true;
+  // Every value of a repeatable option, in order.
+  const strings = (name: string) => {
+    const value = flags[name];
+    const all = value === undefined
+      ? []
+      : Array.isArray(value)
+      ? value.map(String)
+      : [String(value)];
+    if (all.includes("")) throw new UsageError(`--${name} needs a value`);
+    return all;
+  };
 
-  const marker = rest.indexOf(":::");
+  const marker = rest.findIndex((word) => MARKERS.includes(word));
   const command = marker === -1 ? rest : rest.slice(0, marker);
-  const inlineArgs = marker === -1 ? undefined : rest.slice(marker + 1);
+  const sources: InputSource[] = [];
+  for (let i = marker; i !== -1 && i < rest.length;) {
+    const kind = rest[i]!;
+    let end = rest.findIndex((word, at) => at > i && MARKERS.includes(word));
+    if (end === -1) end = rest.length;
+    const words = rest.slice(i + 1, end);
+    const linked = kind.endsWith("+") && sources.length > 0;
+    if (kind.startsWith("::::")) {
+      if (words.length === 0) throw new UsageError(`${kind} needs a file name`);
+      for (const file of words) sources.push({ file, linked: linked && file === words[0] });
+    } else sources.push({ values: words, linked });
+    i = end;
+  }
+  const argFiles = strings("arg-file");
+  if (argFiles.length > 1) {
+    if (sources.length > 0) throw new UsageError("':::' and --arg-file cannot be used together");
+    for (const file of argFiles) sources.push({ file, linked: false });
+  }
 
   const modes = (["report", "json", "jsonl"] as const).filter(bool);
   if (modes.length > 1) {
@@ -233,8 +314,11 @@ export function parseCli(args: string[]): CliConfig {
     help: bool("help"),
     version: bool("version"),
     command,
-    inlineArgs,
-    argFile: str("arg-file"),
+    sources: sources.length > 0 ? sources : undefined,
+    argFile: argFiles.length === 1 ? argFiles[0] : undefined,
+    link: bool("link"),
+    colsep: regex("--colsep", str("colsep")),
+    delimiter: bool("null") ? 0 : delimiter(str("delimiter")),
     keySep: str("key-sep"),
     shell: bool("shell"),
     module: str("module"),
@@ -309,7 +393,10 @@ export function parseCli(args: string[]): CliConfig {
   if (config.retryDelay !== undefined && config.retries === undefined) {
     throw new UsageError("--retry-delay needs --retries");
   }
-  if (inlineArgs !== undefined && config.argFile !== undefined) {
+  if (config.sources !== undefined && config.keySep !== undefined && config.sources.length > 1) {
+    throw new UsageError("--key-sep needs a single input source");
+  }
+  if (sources.length > 0 && config.argFile !== undefined) {
     throw new UsageError("':::' and --arg-file cannot be used together");
   }
   return config;

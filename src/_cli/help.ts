@@ -8,7 +8,7 @@
 export const HELP = `procrun: run a command (or a function) once per argument, many at once.
 
 Usage:
-  procrun [options] [--] command [args...] ::: arg1 arg2 ...
+  procrun [options] [--] command [args...] ::: arg1 arg2 ... [::: more ...]
   procrun [options] [--] command [args...] < lines.txt
   procrun [options] --arg-file lines.txt [--] command [args...]
   procrun [options] --module FILE [--export NAME] [::: args...]
@@ -18,9 +18,21 @@ is replaced by the argument; without '{}' the argument is appended. No shell is
 involved unless --shell is given. A task's key is its 1-based input position
 (line number), or with --key-sep SEP the text before SEP on its line.
 
+Replacement strings (GNU parallel's): {} every value, {n} the nth (source or
+column; {-n} from the end), {.} without extension, {/} basename, {//} dirname,
+{/.} basename without extension (also {n.} {n/} {n//} {n/.}), {#} sequence.
+
 Input:
-  ::: ARGS...            the task arguments (after the command)
-  -a, --arg-file FILE    one argument per line of FILE (default: standard input)
+  ::: ARGS...            the task arguments (after the command); several
+                         ::: groups give every combination, the last fastest
+  :::: FILES...          the lines of each file, as another input source
+  :::+ / ::::+           pair with the source before, value by value
+      --link             pair all sources (the shorter ones wrap)
+  -a, --arg-file FILE    one argument per line of FILE (default: standard input);
+                         given twice or more, each file is an input source
+  -0, --null             input items end with NUL, not newline
+  -d, --delimiter CHAR   input items end with CHAR (also \n, \t, \0)
+      --colsep REGEX     split each input line into columns {1} {2} ...
       --key-sep SEP      each line is KEY SEP ARG; KEY names the task
       --shell            run the command text with 'sh -c', the argument as "$1"
                          ('{}' in the text becomes "$1"; it is never spliced in)
@@ -29,7 +41,7 @@ Input:
       --export NAME      the module's export to call (default: default)
 
 Running:
-  -j, --jobs N           tasks at once (default 4; 0 for no limit, or one
+  -j, -P, --jobs N       tasks at once (default 4; 0 for no limit, or one
                          worker per core with --engine workers)
   -t, --timeout SECONDS  per-task time limit, from the task's own start (0: none)
       --kill-grace SECONDS  wait between SIGTERM and SIGKILL (default 2)
@@ -53,7 +65,7 @@ Output:
                          file, never cut); then a summary line on stderr
       --max-output-bytes N  keep at most N bytes of each task's stdout and
                          stderr; a cut is said on stderr and in the results
-      --keep-order       print in input order instead of completion order
+  -k, --keep-order       print in input order instead of completion order
       --report           a readable report of every result at the end
       --json             one JSON array of results at the end
       --jsonl            one JSON object per result, as each finishes

@@ -16,6 +16,7 @@ import { decodeEscaped } from "../_text.ts";
 export async function* readLines(
   stream: ReadableStream<Uint8Array>,
   signal: AbortSignal,
+  delimiter = NEWLINE,
 ): AsyncGenerator<string> {
   const reader = stream.getReader();
   // Each read races the abort through its own promise: racing every read
@@ -40,13 +41,17 @@ export async function* readLines(
       if (chunk === null) return;
       if (chunk.done) break;
       const bytes = rest.length === 0 ? chunk.value : concat(rest, chunk.value);
-      const end = bytes.lastIndexOf(NEWLINE);
+      const end = bytes.lastIndexOf(delimiter);
       if (end === -1) {
         rest = bytes;
         continue;
       }
       rest = bytes.slice(end + 1);
-      for (const line of decodeEscaped(bytes.subarray(0, end)).split("\n")) yield line;
+      for (
+        const line of decodeEscaped(bytes.subarray(0, end)).split(String.fromCharCode(delimiter))
+      ) {
+        yield line;
+      }
     }
     finished = true;
     if (rest.length > 0) yield decodeEscaped(rest);
@@ -71,12 +76,22 @@ export interface TaskOrigin {
   seq: number;
 }
 
+/** How a {@linkcode TaskFeed} turns each task's input into what the runner gets. */
+export interface FeedOptions {
+  /** Whether to pass over the task numbered `seq` (`--resume`). */
+  skip?: (seq: number, values: string[]) => boolean;
+  /** What the runner gets for the task (by default its input). */
+  toArg?: (values: string[], seq: number) => unknown;
+  /** Splits each text into columns (`--colsep`). */
+  colsep?: RegExp;
+}
+
 /**
  * The tasks of a CLI run, read lazily. Keys are 1-based input positions (line
  * numbers for lines), or the text before `keySep` on each line. Empty lines
  * are skipped (their numbers are not reused).
  */
-export class TaskFeed implements AsyncIterable<readonly [unknown, string]> {
+export class TaskFeed implements AsyncIterable<readonly [unknown, unknown]> {
   /** Tasks handed to the runner so far. */
   read = 0;
   /** Tasks passed over (`--resume`): numbered, not run. */
@@ -92,12 +107,12 @@ export class TaskFeed implements AsyncIterable<readonly [unknown, string]> {
    * reports this after them (a bad line is the input's fault, not theirs).
    */
   error: string | undefined;
-  #source: Iterable<string> | AsyncIterable<string>;
+  #source: Iterable<string | string[]> | AsyncIterable<string | string[]>;
   #lines: boolean;
   #keySep: string | undefined;
   #signal: AbortSignal;
-  #skip: ((seq: number, arg: string) => boolean) | undefined;
-  #origin = new Map<unknown, number>();
+  #options: FeedOptions;
+  #origin = new Map<unknown, { seq: number; input: string | string[] }>();
   /** With `keySep`: every key read and its line, to name both lines of a duplicate. */
   #keyLines = new Map<string, number>();
 
@@ -106,74 +121,83 @@ export class TaskFeed implements AsyncIterable<readonly [unknown, string]> {
    * @param lines Whether `source` holds lines (empty ones are skipped).
    * @param keySep With lines, the separator between key and argument.
    * @param signal Stops reading when aborted.
-   * @param skip Whether to pass over the task numbered `seq` (`--resume`).
+   * @param options How each task's input becomes what the runner gets.
    */
   constructor(
-    source: Iterable<string> | AsyncIterable<string>,
+    source: Iterable<string | string[]> | AsyncIterable<string | string[]>,
     lines: boolean,
     keySep: string | undefined,
     signal: AbortSignal,
-    skip?: (seq: number, arg: string) => boolean,
+    options: FeedOptions = {},
   ) {
     this.#source = source;
     this.#lines = lines;
     this.#keySep = keySep;
     this.#signal = signal;
-    this.#skip = skip;
+    this.#options = options;
     // `:::` arguments are all known: the progress bar has its total and ETA at once.
     if (Array.isArray(source) && !lines) this.total = source.length;
   }
 
   /**
-   * The input position of the task with `key`, forgotten once asked, so that
+   * The sequence number and the input (one value, or the values of several
+   * sources or columns) of the task with `key`, forgotten once asked, so that
    * only tasks in flight are remembered.
    */
-  takeSeq(key: unknown): number {
-    const seq = this.#origin.get(key) ?? 0;
+  take(key: unknown): { seq: number; input: string | string[] } {
+    const origin = this.#origin.get(key) ?? { seq: 0, input: "" };
     this.#origin.delete(key);
-    return seq;
+    return origin;
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<readonly [unknown, string]> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<readonly [unknown, unknown]> {
     let position = 0;
-    for await (const text of this.#source) {
+    const { skip, toArg, colsep } = this.#options;
+    for await (const item of this.#source) {
       if (this.#signal.aborted) break;
       position++;
-      if (this.#lines && text === "") continue;
+      if (this.#lines && item === "") continue;
       let key: unknown = position;
-      let arg = text;
-      if (this.#keySep !== undefined) {
-        const at = text.indexOf(this.#keySep);
-        if (at === -1) {
-          this.error = `input line ${position} has no key separator ${
-            JSON.stringify(this.#keySep)
-          } (--key-sep): no task was read from it or after it`;
-          if (this.total !== undefined) this.total = this.read;
-          return;
+      let values: string[];
+      if (Array.isArray(item)) {
+        values = item;
+      } else {
+        let text = item;
+        if (this.#keySep !== undefined) {
+          const at = text.indexOf(this.#keySep);
+          if (at === -1) {
+            this.error = `input line ${position} has no key separator ${
+              JSON.stringify(this.#keySep)
+            } (--key-sep): no task was read from it or after it`;
+            if (this.total !== undefined) this.total = this.read;
+            return;
+          }
+          const name = text.slice(0, at);
+          const first = this.#keyLines.get(name);
+          if (first !== undefined) {
+            this.error = `input line ${position} repeats the key ${
+              JSON.stringify(name)
+            } of line ${first} (--key-sep keys must be unique): no task was read from it or after it`;
+            if (this.total !== undefined) this.total = this.read;
+            return;
+          }
+          this.#keyLines.set(name, position);
+          key = name;
+          text = text.slice(at + this.#keySep.length);
         }
-        const name = text.slice(0, at);
-        const first = this.#keyLines.get(name);
-        if (first !== undefined) {
-          this.error = `input line ${position} repeats the key ${
-            JSON.stringify(name)
-          } of line ${first} (--key-sep keys must be unique): no task was read from it or after it`;
-          if (this.total !== undefined) this.total = this.read;
-          return;
-        }
-        this.#keyLines.set(name, position);
-        key = name;
-        arg = text.slice(at + this.#keySep.length);
+        values = colsep ? text.split(colsep) : [text];
       }
       // The sequence number counts every task, run or passed over.
       const seq = this.read + this.skipped + 1;
-      if (this.#skip?.(seq, arg)) {
+      if (skip?.(seq, values)) {
         this.skipped++;
         if (this.total !== undefined) this.total--;
         continue;
       }
       this.read++;
-      if (!this.#origin.has(key)) this.#origin.set(key, seq);
-      yield [key, arg];
+      const input = values.length === 1 ? values[0]! : values;
+      if (!this.#origin.has(key)) this.#origin.set(key, { seq, input });
+      yield [key, toArg ? toArg(values, seq) : input];
     }
     if (!this.#signal.aborted) this.total = this.read;
   }

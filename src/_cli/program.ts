@@ -5,7 +5,7 @@
  * @module
  */
 import type { CliConfig } from "./args.ts";
-import { commandArgs } from "../_process/command_args.ts";
+import { expandWord, hasReplacement, shellTemplate } from "./replace.ts";
 import type { Pargs, TaskFunction } from "../types.ts";
 
 /** Quotes one word for a POSIX shell; plain words are left as they are. */
@@ -19,7 +19,7 @@ export function shellJoin(words: readonly string[]): string {
   return words.map(shellQuote).join(" ");
 }
 
-/** The placeholder replaced by each task's argument. */
+/** The runner's placeholder: a command's pargs are this word alone, and each task's arg is its words. */
 export const PLACEHOLDER = "{}";
 
 /** What to run, ready for a runner. */
@@ -29,8 +29,20 @@ export interface CliProgram {
   placeholder: string | undefined;
   /** Whether tasks are commands (else functions). */
   isCommand: boolean;
-  /** The command line (or function call) a task with `arg` runs, for people. */
-  describe: (arg: unknown) => string;
+  /** What the runner gets as the arg of the task with these input values. */
+  toArg: (values: string[], seq: number) => unknown;
+  /** The command line (or function call) a task with this input runs, for people. */
+  describe: (input: unknown, seq: number) => string;
+}
+
+/** A task's input (one value or several) as its list of values. */
+function valuesOf(input: unknown): string[] {
+  return Array.isArray(input) ? input.map(String) : [String(input)];
+}
+
+/** A --module function's arg: its one input value, or the list of them. */
+function functionArg(values: string[]): unknown {
+  return values.length === 1 ? values[0] : values;
 }
 
 /** A `--module` path or URL as a URL, relative paths resolved from the current directory. */
@@ -52,8 +64,8 @@ export async function buildProgram(config: CliConfig): Promise<CliProgram> {
   if (config.module !== undefined) {
     const url = moduleUrl(config.module);
     const name = config.exportName;
-    const describe = (arg: unknown) =>
-      `${config.module}#${name}(${JSON.stringify([...words, String(arg)]).slice(1, -1)})`;
+    const describe = (input: unknown) =>
+      `${config.module}#${name}(${JSON.stringify([...words, input]).slice(1, -1)})`;
     let mod: Record<string, unknown>;
     try {
       mod = await import(url.href);
@@ -79,6 +91,7 @@ export async function buildProgram(config: CliConfig): Promise<CliProgram> {
         pargs: [workerFunction(url, name), ...words],
         placeholder: undefined,
         isCommand: false,
+        toArg: functionArg,
         describe,
       };
     }
@@ -86,51 +99,31 @@ export async function buildProgram(config: CliConfig): Promise<CliProgram> {
       pargs: [fn as TaskFunction, ...words],
       placeholder: undefined,
       isCommand: false,
+      toArg: functionArg,
       describe,
     };
   }
   if (config.shell) {
-    // The argument is "$1", never part of the script's text.
-    const script = shellScript(words.join(" "));
-    const pargs = ["sh", "-c", script, "procrun"] as const;
+    // Each replacement string is a positional parameter, never part of the script's text.
+    const template = shellTemplate(words.join(" "));
+    const pargs = ["sh", "-c", template.script, "procrun"] as const;
     return {
       pargs,
       placeholder: undefined,
       isCommand: true,
-      describe: (arg) => shellJoin([...pargs, String(arg)]),
+      toArg: template.args,
+      describe: (input, seq) => shellJoin([...pargs, ...template.args(valuesOf(input), seq)]),
     };
   }
-  const [command, ...args] = words as [string, ...string[]];
+  // Without a replacement string the values are appended, as GNU parallel appends {}.
+  const replaces = words.some(hasReplacement);
+  const argv = (values: string[], seq: number) =>
+    replaces ? words.flatMap((word) => expandWord(word, values, seq)) : [...words, ...values];
   return {
-    pargs: [command, ...args],
+    pargs: [PLACEHOLDER],
     placeholder: PLACEHOLDER,
     isCommand: true,
-    describe: (arg) => shellJoin(commandArgs([command, ...args], arg, PLACEHOLDER)),
+    toArg: argv,
+    describe: (input, seq) => shellJoin(argv(valuesOf(input), seq)),
   };
-}
-
-/**
- * The `sh -c` script for `--shell`: each `{}` becomes a reference to `$1`,
- * quoted for where it stands, so the argument is always one word, never
- * split, globbed or read as script text. Outside quotes `{}` becomes `"$1"`;
- * inside double quotes, `$1`; inside single quotes, where nothing expands,
- * the quote is closed around `"$1"` (`'a {} b'` becomes `'a '"$1"' b'`).
- */
-export function shellScript(text: string): string {
-  let out = "";
-  let quote: "'" | '"' | undefined;
-  for (let i = 0; i < text.length; i++) {
-    if (text.startsWith(PLACEHOLDER, i)) {
-      out += quote === "'" ? `'"$1"'` : quote === '"' ? "$1" : '"$1"';
-      i += PLACEHOLDER.length - 1;
-      continue;
-    }
-    const c = text[i]!;
-    out += c;
-    if (c === "\\" && quote !== "'" && i + 1 < text.length) {
-      out += text[++i]; // an escaped character neither quotes nor ends a quote
-    } else if (quote === undefined && (c === "'" || c === '"')) quote = c;
-    else if (c === quote) quote = undefined;
-  }
-  return out;
 }

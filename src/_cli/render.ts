@@ -27,8 +27,8 @@ export interface RenderOptions {
   colorErr: boolean;
   /** Whether tasks are commands (else functions). */
   isCommand: boolean;
-  /** The command line of a task, for notes and the joblog. */
-  describe: (result: ProcResult) => string;
+  /** The command line of a task from its input and sequence number, for notes and the joblog. */
+  describe: (input: unknown, seq: number) => string;
   /** The cap the user set on each stream (--max-output-bytes), for the note on a cut. */
   maxOutputBytes?: number;
 }
@@ -67,7 +67,7 @@ export class Renderer {
   #options: RenderOptions;
   #joblog: JobLog | undefined;
   #progress: ProgressBar | undefined;
-  #waiting = new Map<number, ProcResult>();
+  #waiting = new Map<number, { result: ProcResult; command: string }>();
   #next = 1;
 
   /**
@@ -93,20 +93,24 @@ export class Renderer {
 
   /** Takes one finished result (the runner's `onResult`). */
   add(result: ProcResult): void {
-    const seq = this.#feed.takeSeq(result.key);
+    const { seq, input } = this.#feed.take(result.key);
+    // The runner got the command's words; the result shows the task's input.
+    result.arg = input;
+    const command = this.#options.describe(input, seq);
     this.done++;
     if (!result.success) this.failed++;
     if (result.timeout) this.timedOut++;
     if (result.cancelled) this.cancelled++;
-    this.#joblog?.add(seq, result, this.#options.describe(result), this.#options.isCommand);
+    this.#joblog?.add(seq, result, command, this.#options.isCommand);
     if (this.#options.keepOrder) {
-      this.#waiting.set(seq, result);
+      this.#waiting.set(seq, { result, command });
       while (this.#waiting.has(this.#next)) {
-        this.#emit(this.#waiting.get(this.#next)!);
+        const next = this.#waiting.get(this.#next)!;
+        this.#emit(next.result, next.command);
         this.#waiting.delete(this.#next++);
       }
     } else {
-      this.#emit(result);
+      this.#emit(result, command);
     }
     this.#progress?.draw();
   }
@@ -120,7 +124,8 @@ export class Renderer {
    */
   async finish(run: ProcRun, stoppedBy: string | undefined): Promise<void> {
     for (const seq of [...this.#waiting.keys()].sort((a, b) => a - b)) {
-      this.#emit(this.#waiting.get(seq)!);
+      const { result, command } = this.#waiting.get(seq)!;
+      this.#emit(result, command);
     }
     this.#waiting.clear();
     const { mode, quiet, colorOut, colorErr } = this.#options;
@@ -154,7 +159,7 @@ export class Renderer {
     await this.#out.drain();
   }
 
-  #emit(result: ProcResult): void {
+  #emit(result: ProcResult, command: string): void {
     const { mode, isCommand, quiet, colorErr } = this.#options;
     if (mode === "jsonl") {
       this.#out.push("stdout", resultJson(result) + "\n");
@@ -187,7 +192,7 @@ export class Renderer {
       this.#out.push(
         "stderr",
         yellow(
-          `procrun: task ${String(result.key)} (${shorten(this.#options.describe(result))}): ${
+          `procrun: task ${String(result.key)} (${shorten(command)}): ${
             cut.join(" and ")
           } cut at ${this.#options.maxOutputBytes} bytes (--max-output-bytes)`,
         ) + "\n",
@@ -196,9 +201,7 @@ export class Renderer {
     // A task cancelled before it started has nothing to say: the summary counts it.
     if (!result.success && !quiet && result.timeStart !== null) {
       const { red, yellow } = palette(colorErr);
-      const note = `procrun: task ${String(result.key)} (${
-        shorten(this.#options.describe(result))
-      }): ${failure(result)}`;
+      const note = `procrun: task ${String(result.key)} (${shorten(command)}): ${failure(result)}`;
       this.#out.push(
         "stderr",
         (result.timeout || result.cancelled ? yellow(note) : red(note)) + "\n",

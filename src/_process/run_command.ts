@@ -259,6 +259,15 @@ function spawnFailure(error: unknown, command: string | URL): Error {
  * `Deno.Command` would replace with U+FFFD, running it on a changed name.
  */
 function unsendable(spec: CommandSpec): TypeError | null {
+  if (typeof spec.command === "string" && illFormed(spec.command) !== null) {
+    return new TypeError(
+      `the command name ${
+        shorten(JSON.stringify(spec.command))
+      } is not well-formed text (it holds ${
+        illFormed(spec.command)
+      }): Deno cannot pass it unchanged, so the command was not run`,
+    );
+  }
   for (let i = 0; i < spec.args.length; i++) {
     const problem = illFormed(spec.args[i]!);
     if (problem === null) continue;

@@ -11,8 +11,11 @@ Deno.test("parseCli() gives the defaults for a bare command", () => {
     help: false,
     version: false,
     command: ["echo"],
-    inlineArgs: undefined,
+    sources: undefined,
     argFile: undefined,
+    link: false,
+    colsep: undefined,
+    delimiter: 10,
     keySep: undefined,
     shell: false,
     module: undefined,
@@ -42,7 +45,7 @@ Deno.test("parseCli() keeps the word after a boolean option as the command", () 
   const config = parseCli(["-q", "true", ":::", "1"]);
   assertEquals(config.quiet, true);
   assertEquals(config.command, ["true"]);
-  assertEquals(config.inlineArgs, ["1"]);
+  assertEquals(config.sources, [{ values: ["1"], linked: false }]);
 });
 
 Deno.test("parseCli() leaves the command's own options to the command", () => {
@@ -81,17 +84,43 @@ Deno.test("parseCli() ends its options at '--'", () => {
   assertEquals(config.quiet, true);
   assertEquals(config.output, "default");
   assertEquals(config.command, ["-x", "--json"]);
-  assertEquals(config.inlineArgs, ["a"]);
+  assertEquals(config.sources, [{ values: ["a"], linked: false }]);
   // "--" is never taken as an option's value.
   refused(["--timeout", "--", "sleep"], "--timeout needs a value");
 });
 
-Deno.test("parseCli() splits the command from the task arguments at ':::'", () => {
-  const config = parseCli(["echo", "a", ":::", "1", "2", ":::"]);
+Deno.test("parseCli() splits the command from its input sources at ':::', '::::', ':::+' and '::::+'", () => {
+  const config = parseCli([
+    "echo",
+    "a",
+    ":::",
+    "1",
+    "2",
+    ":::",
+    "x",
+    ":::+",
+    "y",
+    "::::",
+    "f",
+    "g",
+  ]);
   assertEquals(config.command, ["echo", "a"]);
-  assertEquals(config.inlineArgs, ["1", "2", ":::"], "only the first ':::' splits");
-  assertEquals(parseCli(["echo", ":::"]).inlineArgs, []);
-  assertEquals(parseCli(["echo", "a"]).inlineArgs, undefined);
+  assertEquals(config.sources, [
+    { values: ["1", "2"], linked: false },
+    { values: ["x"], linked: false },
+    { values: ["y"], linked: true },
+    { file: "f", linked: false },
+    { file: "g", linked: false },
+  ]);
+  assertEquals(parseCli(["echo", "::::+", "f"]).sources, [{ file: "f", linked: false }]);
+  assertEquals(parseCli(["echo", ":::"]).sources, [{ values: [], linked: false }]);
+  assertEquals(parseCli(["echo", "a"]).sources, undefined);
+  assertEquals(parseCli(["-a", "f", "-a", "g", "echo"]).sources, [
+    { file: "f", linked: false },
+    { file: "g", linked: false },
+  ]);
+  assertEquals(parseCli(["-a", "f", "echo"]).argFile, "f");
+  refused(["echo", "::::"], ":::: needs a file name");
   // ":::" right after an option that takes a value is not that value.
   refused(["-j", ":::", "1"], "--jobs needs a value");
 });
@@ -214,4 +243,14 @@ Deno.test("parseCli() reads --retries, --retry-delay, --resume and --joblog +FIL
   refused(["--resume", "true"], "--resume needs --joblog FILE");
   refused(["--resume-failed", "--joblog", "-", "true"], "--resume-failed needs --joblog FILE");
   refused(["--resume", "--resume-failed", "--joblog", "l", "true"], "cannot be used together");
+});
+
+Deno.test("parseCli() reads --link, --colsep, -0 and -d, and GNU parallel's -k and -P", () => {
+  const config = parseCli(["--link", "--colsep", "\\t+", "-0", "-k", "-P", "3", "echo"]);
+  assertEquals([config.link, config.colsep?.source, config.delimiter], [true, "\\t+", 0]);
+  assertEquals([config.keepOrder, config.jobs], [true, 3]);
+  assertEquals(parseCli(["-d", ",", "echo"]).delimiter, 44);
+  assertEquals(parseCli(["-d", "\\t", "echo"]).delimiter, 9);
+  refused(["-d", "ab", "echo"], "--delimiter must be one ASCII character");
+  refused(["--colsep", "(", "echo"], "--colsep must be a regular expression: got '('");
 });

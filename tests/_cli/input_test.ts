@@ -144,19 +144,31 @@ Deno.test("TaskFeed stops reading lines when the signal aborts and leaves total 
   assertEquals(feed.total, undefined);
 });
 
-Deno.test("TaskFeed.takeSeq() gives a task's sequence number once, then forgets it", async () => {
+Deno.test("TaskFeed.take() gives a task's sequence number and input once, then forgets it", async () => {
   const feed = new TaskFeed(["a", "", "b", "c"], true, undefined, live());
   await collect(feed);
-  assertEquals(feed.takeSeq(3), 2, "line 3 is the second task");
-  assertEquals(feed.takeSeq(3), 0, "forgotten once asked");
-  assertEquals(feed.takeSeq(1), 1);
-  assertEquals(feed.takeSeq(4), 3);
-  assertEquals(feed.takeSeq("never"), 0);
+  assertEquals(feed.take(3), { seq: 2, input: "b" }, "line 3 is the second task");
+  assertEquals(feed.take(3).seq, 0, "forgotten once asked");
+  assertEquals(feed.take(1).seq, 1);
+  assertEquals(feed.take(4).seq, 3);
+  assertEquals(feed.take("never").seq, 0);
 });
 
-Deno.test("TaskFeed.takeSeq() keeps the sequence number of a key whose repeat stopped the input", async () => {
+Deno.test("TaskFeed.take() keeps the sequence number of a key whose repeat stopped the input", async () => {
   const feed = new TaskFeed(["k=1", "k=2", "j=3"], true, "=", live());
   await collect(feed);
-  assertEquals(feed.takeSeq("k"), 1);
-  assertEquals(feed.takeSeq("j"), 0, "never read");
+  assertEquals(feed.take("k").seq, 1);
+  assertEquals(feed.take("j").seq, 0, "never read");
+});
+
+Deno.test("TaskFeed splits lines into values with colsep, gives the runner toArg's form, and skips what skip says", async () => {
+  const feed = new TaskFeed(["a\tb", "c\td", "e"], true, undefined, live(), {
+    colsep: /\t/,
+    toArg: (values, seq) => `${seq}:${values.join("+")}`,
+    skip: (seq) => seq === 2,
+  });
+  assertEquals(await collect(feed), [[1, "1:a+b"], [3, "3:e"]]);
+  assertEquals(feed.take(1).input, ["a", "b"]);
+  assertEquals(feed.take(3).input, "e");
+  assertEquals([feed.read, feed.skipped], [2, 1]);
 });

@@ -1,12 +1,7 @@
+import { shellTemplate } from "../../src/_cli/replace.ts";
 import { assertEquals, assertRejects, assertStrictEquals } from "@std/assert";
 import { parseCli } from "../../src/_cli/args.ts";
-import {
-  buildProgram,
-  moduleUrl,
-  shellJoin,
-  shellQuote,
-  shellScript,
-} from "../../src/_cli/program.ts";
+import { buildProgram, moduleUrl, shellJoin, shellQuote } from "../../src/_cli/program.ts";
 import echo, { double } from "../fixtures/cli_tasks.ts";
 
 const TASKS = new URL("../fixtures/cli_tasks.ts", import.meta.url).pathname;
@@ -49,19 +44,21 @@ Deno.test("moduleUrl() keeps URLs and resolves paths from the current directory"
   assertEquals(moduleUrl("c:/t.ts").href, new URL(`file://${Deno.cwd()}/c:/t.ts`).href);
 });
 
-Deno.test("buildProgram() runs a plain command with the {} placeholder", async () => {
+Deno.test("buildProgram() runs a plain command with {} replaced: the runner gets each task's words", async () => {
   const program = await buildProgram(parseCli(["echo", "a{}b", "{}"]));
-  assertEquals(program.pargs, ["echo", "a{}b", "{}"]);
+  assertEquals(program.pargs, ["{}"]);
   assertEquals(program.placeholder, "{}");
   assertEquals(program.isCommand, true);
-  assertEquals(program.describe("x y"), "echo 'ax yb' 'x y'");
-  assertEquals(program.describe(3), "echo a3b 3");
+  assertEquals(program.toArg(["x y"], 1), ["echo", "ax yb", "x y"]);
+  assertEquals(program.describe("x y", 1), "echo 'ax yb' 'x y'");
+  assertEquals(program.describe("3", 1), "echo a3b 3");
 });
 
 Deno.test("buildProgram() describes a command without {} with the argument appended", async () => {
   const program = await buildProgram(parseCli(["printf", "%s\\n"]));
-  assertEquals(program.pargs, ["printf", "%s\\n"]);
-  assertEquals(program.describe("it's"), `printf '%s\\n' 'it'\\''s'`);
+  assertEquals(program.toArg(["it's"], 1), ["printf", "%s\\n", "it's"]);
+  assertEquals(program.describe("it's", 1), `printf '%s\\n' 'it'\\''s'`);
+  assertEquals(program.describe(["a", "b"], 1), `printf '%s\\n' a b`);
 });
 
 Deno.test("buildProgram() with --shell runs sh -c with the argument as $1", async () => {
@@ -70,7 +67,10 @@ Deno.test("buildProgram() with --shell runs sh -c with the argument as $1", asyn
   assertEquals(program.pargs, ["sh", "-c", script, "procrun"]);
   assertEquals(program.placeholder, undefined);
   assertEquals(program.isCommand, true);
-  assertEquals(program.describe("a b"), `sh -c '${script.replaceAll("'", "'\\''")}' procrun 'a b'`);
+  assertEquals(
+    program.describe("a b", 1),
+    `sh -c '${script.replaceAll("'", "'\\''")}' procrun 'a b'`,
+  );
   // The argument is never script text.
   const [command, ...args] = program.pargs as readonly string[];
   const hostile = "a; echo pwned $(echo x)";
@@ -87,10 +87,10 @@ Deno.test("buildProgram() with --module calls the named export with the extra wo
   assertEquals(program.pargs.slice(1), ["w"]);
   assertEquals(program.placeholder, undefined);
   assertEquals(program.isCommand, false);
-  assertEquals(program.describe(3), `${TASKS}#double("w","3")`);
+  assertEquals(program.describe("3", 1), `${TASKS}#double("w","3")`);
   const byDefault = await buildProgram(parseCli(["--module", TASKS]));
   assertStrictEquals(byDefault.pargs[0], echo);
-  assertEquals(byDefault.describe("x"), `${TASKS}#default("x")`);
+  assertEquals(byDefault.describe("x", 1), `${TASKS}#default("x")`);
 });
 
 Deno.test("buildProgram() with --module refuses a module that cannot be loaded", async () => {
@@ -115,6 +115,8 @@ Deno.test("buildProgram() with --module refuses an export that is not a function
     }
   }
 });
+
+const shellScript = (text: string) => shellTemplate(text).script;
 
 Deno.test("shellScript() quotes $1 for where {} stands: bare, in double quotes, in single quotes", () => {
   assertEquals(shellScript("rm {}"), 'rm "$1"');
@@ -147,5 +149,5 @@ Deno.test("shellScript()'s scripts give sh the argument as one word wherever {} 
 
 Deno.test("buildProgram() puts the argument in the command word when {} is the command", async () => {
   const program = await buildProgram(parseCli(["--", "{}", "-n"]));
-  assertEquals(program.describe("echo"), "echo -n");
+  assertEquals(program.describe("echo", 1), "echo -n");
 });

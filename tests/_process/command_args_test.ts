@@ -32,3 +32,10 @@ Deno.test("commandArgs() turns the argument into a string and leaves args unchan
   assertEquals(commandArgs(["a"], 1.5, undefined), ["a", "1.5"]);
   assertEquals(args, ["x{}", "y"]);
 });
+
+Deno.test("commandArgs() spreads an array argument as several words", () => {
+  assertEquals(commandArgs(["-n"], ["a b", 2], "{}"), ["-n", "a b", "2"]);
+  assertEquals(commandArgs(["{}", "-x"], ["echo", "a b"], "{}"), ["echo", "a b", "-x"]);
+  assertEquals(commandArgs(["out/{}.txt"], ["a", "b"], "{}"), ["out/a b.txt"]);
+  assertEquals(commandArgs([], [], undefined), []);
+});
