@@ -18,7 +18,7 @@ import denoJson from "../deno.json" with { type: "json" };
 import { type CliConfig, parseCli, UsageError } from "./_cli/args.ts";
 import { rawArgs } from "./_cli/argv.ts";
 import { HELP } from "./_cli/help.ts";
-import { type FeedOptions, readLines, TaskFeed } from "./_cli/input.ts";
+import { type FeedOptions, groups, readLines, TaskFeed } from "./_cli/input.ts";
 import { combine, sourceValues } from "./_cli/sources.ts";
 import { JobLog, type LoggedTask, readJobLog, signalNumber } from "./_cli/joblog.ts";
 import { OutputQueue } from "./_cli/output.ts";
@@ -107,9 +107,16 @@ const TERMINAL_INPUT_WARNING =
  * input, read as a stream.
  */
 function openInput(config: CliConfig, signal: AbortSignal, options: FeedOptions): TaskFeed {
-  const feedOptions = { ...options, colsep: config.colsep };
+  const feedOptions = { ...options, colsep: config.colsep, delayMs: config.delay * 1000 };
+  // -N n: n values per task, from whichever input.
+  const grouped = (source: Iterable<string | string[]> | AsyncIterable<string | string[]>) =>
+    config.maxArgs === undefined ? source : groups(source, config.maxArgs);
   if (config.sources !== undefined) {
     const sources = sourceValues(config.sources, config.delimiter);
+    if (config.maxArgs !== undefined) {
+      const all = sources.length === 1 ? sources[0]!.values : combine(sources, config.link);
+      return new TaskFeed(grouped(all), false, undefined, signal, feedOptions);
+    }
     // One source of words: each is a task as it stands (--key-sep and --colsep apply).
     if (sources.length === 1 && config.sources[0]!.values !== undefined) {
       return new TaskFeed(sources[0]!.values, false, config.keySep, signal, feedOptions);
@@ -134,7 +141,7 @@ function openInput(config: CliConfig, signal: AbortSignal, options: FeedOptions)
     stream = Deno.stdin.readable;
   }
   const lines = readLines(stream, signal, config.delimiter);
-  return new TaskFeed(lines, true, config.keySep, signal, feedOptions);
+  return new TaskFeed(grouped(lines), true, config.keySep, signal, feedOptions);
 }
 
 /**
@@ -229,6 +236,7 @@ export async function main(args: string[]): Promise<number> {
   let program: CliProgram;
   // Notes said while tasks are read; through the output queue once it exists.
   let note = say;
+  let trace = say;
   try {
     program = await buildProgram(config);
     let skip: ((seq: number, values: string[]) => boolean) | undefined;
@@ -236,7 +244,14 @@ export async function main(args: string[]): Promise<number> {
       const logged = readJobLog(config.joblog!);
       skip = resumeSkip(config, program, logged, (text) => note(text));
     }
-    feed = openInput(config, controller.signal, { skip, toArg: program.toArg });
+    // -t (GNU parallel's --verbose): each command line on stderr as its task starts.
+    const toArg = config.verbose
+      ? (values: string[], seq: number) => {
+        trace(program.describe(values, seq));
+        return program.toArg(values, seq);
+      }
+      : program.toArg;
+    feed = openInput(config, controller.signal, { skip, toArg });
   } catch (error) {
     say(`procrun: ${errorText(error)}`);
     return EXIT_ERROR;
@@ -313,7 +328,8 @@ export async function main(args: string[]): Promise<number> {
     () => progress?.resume(),
   );
   if (config.joblog === "-") joblog = new JobLog((text) => out.push("stdout", text));
-  if (!config.quiet) note = (text) => out.push("stderr", text + "\n");
+  trace = (text) => out.push("stderr", text + "\n");
+  if (!config.quiet) note = trace;
   else note = () => {};
   const renderer: Renderer = new Renderer(
     out,

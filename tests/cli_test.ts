@@ -84,7 +84,7 @@ Deno.test("cli passes binary output through byte for byte (gzip -c), as GNU para
   try {
     const text = "procrun\n".repeat(5000);
     await Deno.writeTextFile(`${dir}/f.txt`, text);
-    const { code, stdout } = await command(["-q", "--", "gzip", "-c", ":::", `${dir}/f.txt`])
+    const { code, stdout } = await command(["--quiet", "--", "gzip", "-c", ":::", `${dir}/f.txt`])
       .output();
     assertEquals(code, 0);
     const expected = await new Deno.Command("gzip", { args: ["-c", `${dir}/f.txt`] }).output();
@@ -101,7 +101,7 @@ Deno.test("cli passes binary output through byte for byte (gzip -c), as GNU para
 Deno.test("cli passes a task's output through whole past 16 MiB, by way of a temporary file it removes after", async () => {
   const dir = await tempDir();
   try {
-    const { code, stdout } = await command(["-q", "--", "seq", ":::", "5000000"], {
+    const { code, stdout } = await command(["--quiet", "--", "seq", ":::", "5000000"], {
       env: { TMPDIR: dir },
     }).output();
     assertEquals(code, 0);
@@ -118,7 +118,7 @@ Deno.test("cli passes a task's output through whole past 16 MiB, by way of a tem
 Deno.test("cli removes its temporary files when the reader of its output goes away (| head -1)", async () => {
   const dir = await tempDir();
   try {
-    const script = `"$0" run -A --config "$1" "$2" -q -- seq ::: 5000000 6000000 | head -1`;
+    const script = `"$0" run -A --config "$1" "$2" --quiet -- seq ::: 5000000 6000000 | head -1`;
     const { stdout } = await new Deno.Command("/bin/sh", {
       args: ["-c", script, Deno.execPath(), CONFIG, CLI],
       env: { TMPDIR: dir },
@@ -189,10 +189,10 @@ Deno.test("cli ::: arguments run the command once each, output grouped per task"
 });
 
 Deno.test("cli runs the command without '--' and leaves its own flags alone", async () => {
-  const ran = await cli(["-q", "echo", "-n", "x", ":::", "1"]);
+  const ran = await cli(["--quiet", "echo", "-n", "x", ":::", "1"]);
   assertEquals([ran.code, ran.stdout, ran.stderr], [0, "x 1", ""]);
   // A command named like a boolean value is not swallowed by a flag.
-  const t = await cli(["-q", "true", ":::", "1"]);
+  const t = await cli(["--quiet", "true", ":::", "1"]);
   assertEquals([t.code, t.stderr], [0, ""]);
 });
 
@@ -250,7 +250,7 @@ Deno.test("cli does not keep input lines: heap stays flat over 200k lines of 200
   await Deno.writeTextFile(`${dir}/big.txt`, line.repeat(200_000));
   const ran = await cli(
     [
-      "-q",
+      "--quiet",
       "-j",
       "8",
       "--arg-file",
@@ -278,12 +278,12 @@ Deno.test("cli does not keep input lines: heap stays flat over 200k lines of 200
 // ---- Placeholder, keys, shell ---------------------------------------------
 
 Deno.test("cli replaces {} with the argument, also inside a word, else appends it", async () => {
-  const replaced = await cli(["-q", "--", "echo", "<{}>", "file-{}.txt", "end", ":::", "a"]);
+  const replaced = await cli(["--quiet", "--", "echo", "<{}>", "file-{}.txt", "end", ":::", "a"]);
   assertEquals(replaced.stdout, "<a> file-a.txt end\n");
-  const appended = await cli(["-q", "--", "echo", "x", ":::", "a"]);
+  const appended = await cli(["--quiet", "--", "echo", "x", ":::", "a"]);
   assertEquals(appended.stdout, "x a\n");
   // Replacement text is taken literally (no `$&` patterns).
-  const literal = await cli(["-q", "--", "echo", "[{}]", ":::", "$&"]);
+  const literal = await cli(["--quiet", "--", "echo", "[{}]", ":::", "$&"]);
   assertEquals(literal.stdout, "[$&]\n");
 });
 
@@ -325,7 +325,7 @@ Deno.test("cli --shell passes a hostile argument as $1, never as script text", a
   const dir = await tempDir();
   const hostile = [`; touch ${dir}/pwned`, `$(touch ${dir}/pwned2)`, `' && touch ${dir}/pwned3 '`];
   const ran = await cli([
-    "-q",
+    "--quiet",
     "--keep-order",
     "--shell",
     "--",
@@ -339,7 +339,7 @@ Deno.test("cli --shell passes a hostile argument as $1, never as script text", a
     assertEquals(await exists(`${dir}/${name}`), false, name);
   }
   // Without {} the argument is still "$1", and the script sees it only there.
-  const dollar = await cli(["-q", "--shell", "--", 'echo "[$1]" | tr a-z A-Z', ":::", "x; y"]);
+  const dollar = await cli(["--quiet", "--shell", "--", 'echo "[$1]" | tr a-z A-Z', ":::", "x; y"]);
   assertEquals(dollar.stdout, "[X; Y]\n");
   await Deno.remove(dir, { recursive: true });
 });
@@ -348,7 +348,7 @@ Deno.test("cli --shell keeps a quoted {} one word: \"{}\" and '{}' never glob or
   const dir = await tempDir();
   await Deno.writeTextFile(`${dir}/keep.txt`, "x");
   for (const script of ['echo "{}"', "echo '{}'", "echo {}"]) {
-    const ran = await cli(["-q", "--shell", "--", script, ":::", "*"], { cwd: dir });
+    const ran = await cli(["--quiet", "--shell", "--", script, ":::", "*"], { cwd: dir });
     assertEquals(ran.stdout, "*\n", script);
   }
   assertEquals(await exists(`${dir}/keep.txt`), true);
@@ -368,13 +368,13 @@ Deno.test("cli shortens a huge command line in its failure note and names the co
 });
 
 Deno.test("cli runs {} as the command word, as GNU parallel does", async () => {
-  const ran = await cli(["-q", "--keep-order", "--", "{}", "x", ":::", "echo", "printf"]);
+  const ran = await cli(["--quiet", "--keep-order", "--", "{}", "x", ":::", "echo", "printf"]);
   assertEquals(ran.code, 0, ran.stderr);
   assertEquals(ran.stdout, "x\nx");
 });
 
 Deno.test("cli without --shell runs no shell: metacharacters stay literal", async () => {
-  const ran = await cli(["-q", "--", "echo", "$HOME", "*", ":::", "`id`"]);
+  const ran = await cli(["--quiet", "--", "echo", "$HOME", "*", ":::", "`id`"]);
   assertEquals(ran.stdout, "$HOME * `id`\n");
 });
 
@@ -456,7 +456,7 @@ Deno.test("cli --engine workers stops a stuck function at its timeout and the CL
   const ran = await cli([
     "--engine",
     "workers",
-    "-t",
+    "--timeout",
     "0.5",
     "--module",
     TASKS,
@@ -472,10 +472,10 @@ Deno.test("cli --engine workers stops a stuck function at its timeout and the CL
   assertEquals(ran.stderr.includes("Deno.exit()"), false, ran.stderr);
 });
 
-Deno.test("cli -t marks a synchronous --module function that ran past it as timed out", async () => {
+Deno.test("cli --timeout marks a synchronous --module function that ran past it as timed out", async () => {
   const ran = await cli([
     "--jsonl",
-    "-t",
+    "--timeout",
     "0.2",
     "--module",
     TASKS,
@@ -497,7 +497,7 @@ Deno.test("cli -t marks a synchronous --module function that ran past it as time
 
 Deno.test("cli --engine workers runs commands with {} replaced", async () => {
   const ran = await cli([
-    "-q",
+    "--quiet",
     "--engine",
     "workers",
     "--keep-order",
@@ -515,7 +515,7 @@ Deno.test("cli --engine workers runs commands with {} replaced", async () => {
 
 Deno.test("cli default output keeps each task's output whole, never interleaved", async () => {
   const script = 'for i in $(seq 2000); do echo "$1$1$1$1$1$1$1$1"; done';
-  const ran = await cli(["-q", "-j", "4", "--shell", "--", script, ":::", "a", "b", "c", "d"]);
+  const ran = await cli(["--quiet", "-j", "4", "--shell", "--", script, ":::", "a", "b", "c", "d"]);
   assertEquals(ran.code, 0);
   const lines = ran.stdout.trim().split("\n");
   assertEquals(lines.length, 8000);
@@ -543,7 +543,7 @@ Deno.test("cli default output sends a task's stderr to stderr and notes failures
 
 Deno.test("cli prints in completion order, or input order with --keep-order", async () => {
   const args = [
-    "-q",
+    "--quiet",
     "-j",
     "2",
     "--",
@@ -587,7 +587,7 @@ Deno.test("cli --json prints one array of results in task order", async () => {
 
 Deno.test("cli --jsonl prints each result as it ends, flushed at once", async () => {
   // The slow task takes 30 s: its line must not be needed to see the fast one.
-  const child = command(["--jsonl", "-t", "60", "--", "sleep", ":::", "30", "0"]).spawn();
+  const child = command(["--jsonl", "--timeout", "60", "--", "sleep", ":::", "30", "0"]).spawn();
   const reader = child.stdout.getReader();
   const decoder = new TextDecoder();
   let text = "";
@@ -631,8 +631,8 @@ Deno.test("cli --color always wins over NO_COLOR, for notes and for --report", a
   assertStringIncludes(report.stdout, ESC);
 });
 
-Deno.test("cli -q prints only the tasks' output", async () => {
-  const ran = await cli(["-q", "--", "sh", "-c", "echo out; exit 1", ":::", "x"]);
+Deno.test("cli --quiet prints only the tasks' output", async () => {
+  const ran = await cli(["--quiet", "--", "sh", "-c", "echo out; exit 1", ":::", "x"]);
   assertEquals([ran.code, ran.stdout, ran.stderr], [1, "out\n", ""]);
 });
 
@@ -676,7 +676,7 @@ Deno.test({
     assertStringIncludes(shown.text, "2/2 done, 0 running, 0 failed");
     // The bar is erased before the summary, which starts a clean line.
     assertStringIncludes(shown.text, "\r\x1b[Kprocrun: 2 done, 0 failed");
-    const quiet = await run("-q");
+    const quiet = await run("--quiet");
     assertEquals(quiet.text.includes("done"), false);
   },
 });
@@ -746,12 +746,12 @@ Deno.test({
 Deno.test({
   name: "cli warns when it reads its tasks from a terminal, as GNU parallel does",
   fn: async () => {
-    const typed = await onTerminal(["-q", "--", "echo", "got"], "x\n\x04");
+    const typed = await onTerminal(["--quiet", "--", "echo", "got"], "x\n\x04");
     assertEquals(typed.code, 0);
     assertStringIncludes(typed.text, "procrun: reading tasks from the terminal");
     assertStringIncludes(typed.text, "got x");
     // Not when the tasks are given.
-    const given = await onTerminal(["-q", "--", "echo", "got", ":::", "y"]);
+    const given = await onTerminal(["--quiet", "--", "echo", "got", ":::", "y"]);
     assertStringIncludes(given.text, "got y");
     assertNotMatch(given.text, /reading tasks from the terminal/);
   },
@@ -759,10 +759,10 @@ Deno.test({
 
 // ---- Timeouts, dry run, joblog ---------------------------------------------
 
-Deno.test("cli -t kills a command at its timeout and counts it", async () => {
+Deno.test("cli --timeout kills a command at its timeout and counts it", async () => {
   const ran = await cli([
     "--jsonl",
-    "-t",
+    "--timeout",
     "0.5",
     "--",
     "sh",
@@ -817,7 +817,7 @@ Deno.test("cli --joblog gives a task killed by another's signal its signal and E
   const ran = await cli([
     "--joblog",
     "-",
-    "-q",
+    "--quiet",
     "--",
     "sh",
     "-c",
@@ -837,7 +837,7 @@ Deno.test("cli --joblog writes GNU parallel's columns, one line per task", async
   const ran = await cli([
     "--joblog",
     log,
-    "-t",
+    "--timeout",
     "0.5",
     "--keep-order",
     "--",
@@ -876,10 +876,10 @@ Deno.test("cli --joblog writes GNU parallel's columns, one line per task", async
 // ---- Exit status -------------------------------------------------------------
 
 Deno.test("cli exits with the number of failed tasks, 101 above 100", async () => {
-  assertEquals((await cli(["-q", "--", "true", ":::", "1", "2"])).code, 0);
-  assertEquals((await cli(["-q", "--", "false", ":::", "1", "2", "3"])).code, 3);
+  assertEquals((await cli(["--quiet", "--", "true", ":::", "1", "2"])).code, 0);
+  assertEquals((await cli(["--quiet", "--", "false", ":::", "1", "2", "3"])).code, 3);
   const many = Array.from({ length: 102 }, (_, i) => String(i));
-  assertEquals((await cli(["-q", "-j", "0", "--", "false", ":::", ...many])).code, 101);
+  assertEquals((await cli(["--quiet", "-j", "0", "--", "false", ":::", ...many])).code, 101);
   // A command that cannot start is a failed task too.
   const missing = await cli(["--", "/no/such/procrun-cmd", ":::", "1"]);
   assertEquals(missing.code, 1);
@@ -902,7 +902,8 @@ Deno.test("cli usage errors print one line naming the option, exit 255, run noth
     [["--export", "f"], "--export needs --module"],
     [["--joblog"], "--joblog needs a value"],
     [["--engine"], "--engine needs a value"],
-    [["-qj", "-2"], "got '-2'"],
+    [["-j", "x"], "got 'x'"],
+    [["--", "echo hi"], "add --shell"],
   ];
   for (const [args, expected] of cases) {
     const full = args.includes("--") ? args : [...args, "--", "touch", `${dir}/{}`, ":::", "a"];
@@ -1041,7 +1042,7 @@ Deno.test("cli stops quietly with status 141 when its standard output is closed 
 
 Deno.test("cli SIGHUP (terminal or ssh session gone) stops the run like SIGTERM and exits 129", async () => {
   const dir = await tempDir();
-  const { child, pids } = await startLongRun(dir, ["-q"]);
+  const { child, pids } = await startLongRun(dir, ["--quiet"]);
   Deno.kill(child.pid, "SIGHUP");
   assertEquals((await child.output()).code, 129);
   await assertNoneLeft(pids);
@@ -1050,7 +1051,7 @@ Deno.test("cli SIGHUP (terminal or ssh session gone) stops the run like SIGTERM 
 
 Deno.test("cli SIGTERM stops the run and exits 143", async () => {
   const dir = await tempDir();
-  const { child, pids } = await startLongRun(dir, ["-q"]);
+  const { child, pids } = await startLongRun(dir, ["--quiet"]);
   Deno.kill(child.pid, "SIGTERM");
   assertEquals((await child.output()).code, 143);
   await assertNoneLeft(pids);
@@ -1110,7 +1111,7 @@ Deno.test("cli --retries 3 makes a task that fails twice succeed at its 3rd atte
     // --retry-delay waits before each retry (0.3 s, then 0.6 s).
     const t0 = performance.now();
     const ran = await cli([
-      "-q",
+      "--quiet",
       "--retries",
       "3",
       "--retry-delay",
@@ -1188,7 +1189,7 @@ Deno.test("cli --halt: soon lets running tasks end, success exits 0, fail=N exit
     "procrun: halted (--halt soon,fail=2) after task 3: no more tasks were started",
   );
   const success = await cli([
-    "-q",
+    "--quiet",
     "--halt",
     "now,success=1",
     "-j",
@@ -1203,7 +1204,17 @@ Deno.test("cli --halt: soon lets running tasks end, success exits 0, fail=N exit
     "1",
   ]);
   assertEquals(success.code, 0);
-  const legacy = await cli(["-q", "--halt", "2", "--", "sh", "-c", "kill -TERM $$", ":::", "x"]);
+  const legacy = await cli([
+    "--quiet",
+    "--halt",
+    "2",
+    "--",
+    "sh",
+    "-c",
+    "kill -TERM $$",
+    ":::",
+    "x",
+  ]);
   assertEquals(legacy.code, 128 + 15, "fail=1 gives the signal as 128 + its number");
 });
 
@@ -1230,7 +1241,7 @@ Deno.test("cli --resume after a SIGINT at about half of 1,000 tasks runs each ta
     // Each task ignores SIGTERM, so that a task the interruption reaches still ends by itself.
     const script = `trap "" TERM INT HUP; sleep 0.01; echo x >> "$1"`;
     const words = Array.from({ length: 1000 }, (_, i) => `${dir}/t${i + 1}`);
-    const args = ["-q", "-j", "8", "--joblog", log, "--shell", "--", script, ":::", ...words];
+    const args = ["--quiet", "-j", "8", "--joblog", log, "--shell", "--", script, ":::", ...words];
     const child = command(args).spawn();
     const count = () => [...Deno.readDirSync(dir)].filter((e) => e.name.startsWith("t")).length;
     await waitFor(() => count() >= 400, 60_000, "400 tasks to run");
@@ -1313,7 +1324,7 @@ async function sameAsParallel(args: string[], expected: string, stdin?: string):
     const { stdout, stderr } = await child.output();
     return new TextDecoder().decode(stdout) || new TextDecoder().decode(stderr);
   };
-  const ours = await run(Deno.execPath(), ["run", "-A", "--config", CONFIG, CLI, "-q", "-k"]);
+  const ours = await run(Deno.execPath(), ["run", "-A", "--config", CONFIG, CLI, "--quiet", "-k"]);
   assertEquals(ours, expected, args.join(" "));
   if (!hasParallel) {
     if (Deno.env.get("PROCRUN_WITH_PARALLEL")) throw new Error("GNU parallel is not installed");
@@ -1366,6 +1377,33 @@ Deno.test("cli's input sources combine as GNU parallel's: :::, ::::, :::+, ::::+
   }
 });
 
+Deno.test("cli -N n gives each task n input values, as GNU parallel's -N", async () => {
+  await sameAsParallel(
+    ["-N2", "echo", "{1}+{2}", ":::", "a", "b", "c", "d", "e"],
+    lines("a+b;c+d;e+;"),
+  );
+  await sameAsParallel(["-N", "2", "echo"], lines("a b;c;"), "a\nb\nc\n");
+});
+
+Deno.test("cli --delay waits between the starts of two tasks", async () => {
+  const ran = await cli([
+    "--jsonl",
+    "--delay",
+    "0.3",
+    "-j",
+    "4",
+    "--",
+    "true",
+    ":::",
+    "1",
+    "2",
+    "3",
+  ]);
+  const starts = jsonLines(ran.stdout).map((r) => Date.parse(r.timeStart as string)).sort();
+  assertGreaterOrEqual(starts[1]! - starts[0]!, 280);
+  assertGreaterOrEqual(starts[2]! - starts[1]!, 280);
+});
+
 Deno.test("cli reads --colsep columns, -0 and -d items from its input as GNU parallel does", async () => {
   await sameAsParallel(
     ["--colsep", "\\t", "echo", "{2}/{1}"],
@@ -1396,4 +1434,27 @@ Deno.test("cli --shell gives every replacement string to sh as one word, inside 
     `[c'd][$(echo pwned)][c'd][3]`,
     `[c'd]["e"; echo f][c'd][4]`,
   ]);
+});
+
+Deno.test("cli -t prints each command line on stderr as its task starts, as GNU parallel's -t", async () => {
+  const ran = await cli(["-t", "--quiet", "-j", "1", "--", "echo", "x{}", ":::", "a b", "c"]);
+  assertEquals(ran.code, 0);
+  assertEquals(ran.stdout, "xa b\nxc\n");
+  assertEquals(ran.stderr, "echo 'xa b'\necho xc\n");
+});
+
+Deno.test("cli -q quotes --shell's command words, as GNU parallel's -q", async () => {
+  const ran = await cli([
+    "-q",
+    "--quiet",
+    "--shell",
+    "--",
+    "printf",
+    "<%s>",
+    "$HOME",
+    "{}",
+    ":::",
+    "a b",
+  ]);
+  assertEquals(ran.stdout, "<$HOME><a b>");
 });

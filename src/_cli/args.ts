@@ -50,6 +50,10 @@ export interface CliConfig {
   colsep: RegExp | undefined;
   /** What ends an input line: `\n`, or the byte of `-0` or `-d`. */
   delimiter: number;
+  /** `-N n`: n input values per task, as {1} ... {n}; undefined for one. */
+  maxArgs: number | undefined;
+  /** `--delay SECONDS`: at least this long between the starts of two tasks. */
+  delay: number;
   keySep: string | undefined;
   shell: boolean;
   module: string | undefined;
@@ -64,6 +68,10 @@ export interface CliConfig {
   dryRun: boolean;
   color: "auto" | "always" | "never";
   quiet: boolean;
+  /** `-t`, `--verbose`: print each task's command line on stderr as it starts. */
+  verbose: boolean;
+  /** `-q`, `--quote`: with --shell, quote each word of the command (a no-op without one). */
+  quote: boolean;
   /** The joblog's path (without a leading `+`), `-` for standard output, or undefined. */
   joblog: string | undefined;
   /** `--joblog +FILE`: append to the joblog instead of replacing it. */
@@ -95,6 +103,8 @@ const STRINGS = [
   "halt-on-error",
   "colsep",
   "delimiter",
+  "max-args",
+  "delay",
   "arg-file",
   "key-sep",
   "module",
@@ -115,16 +125,20 @@ const BOOLEANS = [
   "resume-failed",
   "link",
   "null",
+  "verbose",
+  "quote",
 ];
+// GNU parallel's short options: -t prints each command, -q quotes it (see README).
 const ALIASES: Record<string, string> = {
   j: "jobs",
-  t: "timeout",
-  q: "quiet",
+  t: "verbose",
+  q: "quote",
   h: "help",
   V: "version",
   a: "arg-file",
   k: "keep-order",
   d: "delimiter",
+  N: "max-args",
   "0": "null",
 };
 const SHORT_WITH_VALUE = new Set(
@@ -175,6 +189,48 @@ function number(
   const value = raw.trim() === "" ? NaN : Number(raw);
   if (!ok(value)) throw new UsageError(`${flag} must be ${what}: got '${raw}'`);
   return value;
+}
+
+/**
+ * Refuses a command given as one word that holds spaces or shell syntax
+ * (`procrun 'echo hi | tr a b' ::: x`): GNU parallel runs it through a shell,
+ * procrun would look for a program of that name. Unless it names a file.
+ */
+function refuseShellText(words: readonly string[]): void {
+  const word = words[0]!;
+  if (words.length !== 1 || !/[\s|&;<>()$`\\"'*?]/.test(word)) return;
+  try {
+    if (Deno.statSync(word).isFile) return;
+  } catch {
+    // Not a file: shell text.
+  }
+  throw new UsageError(
+    `the command ${
+      JSON.stringify(word)
+    } is one word with spaces or shell syntax: add --shell to run it with sh -c, or give the program and its arguments as separate words`,
+  );
+}
+
+/**
+ * `--jobs` in GNU parallel's forms: N (0 for no limit), +N and -N (the
+ * number of cores plus or minus N, at least 1), N% (of the cores, at least 1).
+ */
+export function jobs(raw: string | undefined, cores = navigator.hardwareConcurrency): number {
+  if (raw === undefined) return 4;
+  const match = /^([+-]?)(\d+)(%?)$/.exec(raw.trim());
+  if (!match) {
+    throw new UsageError(
+      `--jobs must be a non-negative integer (0 for no limit), +N or -N (cores plus or minus N) or N% (of the cores): got '${raw}'`,
+    );
+  }
+  const n = Number(match[2]);
+  if (match[3] === "%") {
+    if (match[1] !== "") throw new UsageError(`--jobs must not sign a percentage: got '${raw}'`);
+    return Math.max(1, Math.floor(cores * n / 100));
+  }
+  if (match[1] === "+") return cores + n;
+  if (match[1] === "-") return Math.max(1, cores - n);
+  return n;
 }
 
 function regex(flag: string, raw: string | undefined): RegExp | undefined {
@@ -319,16 +375,23 @@ export function parseCli(args: string[]): CliConfig {
     link: bool("link"),
     colsep: regex("--colsep", str("colsep")),
     delimiter: bool("null") ? 0 : delimiter(str("delimiter")),
+    maxArgs: number(
+      "--max-args",
+      str("max-args"),
+      "a whole number of values >= 1",
+      (n) => Number.isSafeInteger(n) && n >= 1,
+    ),
+    delay: number(
+      "--delay",
+      str("delay"),
+      "a number of seconds >= 0",
+      (n) => Number.isFinite(n) && n >= 0,
+    ) ?? 0,
     keySep: str("key-sep"),
     shell: bool("shell"),
     module: str("module"),
     exportName: str("export") ?? "default",
-    jobs: number(
-      "--jobs",
-      str("jobs"),
-      "a non-negative integer (0 for no limit)",
-      (n) => Number.isSafeInteger(n) && n >= 0,
-    ) ?? 4,
+    jobs: jobs(str("jobs")),
     timeout: number(
       "--timeout",
       str("timeout"),
@@ -352,6 +415,8 @@ export function parseCli(args: string[]): CliConfig {
     dryRun: bool("dry-run"),
     color: oneOf("--color", str("color"), ["auto", "always", "never"]) ?? "auto",
     quiet: bool("quiet"),
+    verbose: bool("verbose"),
+    quote: bool("quote"),
     joblog: str("joblog")?.replace(/^\+/, ""),
     joblogAppend: str("joblog")?.startsWith("+") ?? false,
     resume: bool("resume-failed") ? "failed" : bool("resume") ? "all" : "no",
@@ -375,6 +440,7 @@ export function parseCli(args: string[]): CliConfig {
   if (config.module === undefined && command.length === 0) {
     throw new UsageError("no command given (put it after '--', or use --module FILE)");
   }
+  if (config.module === undefined && !config.shell) refuseShellText(command);
   if (config.module !== undefined && config.shell) {
     throw new UsageError("--shell and --module cannot be used together");
   }
@@ -392,6 +458,9 @@ export function parseCli(args: string[]): CliConfig {
   }
   if (config.retryDelay !== undefined && config.retries === undefined) {
     throw new UsageError("--retry-delay needs --retries");
+  }
+  if (config.maxArgs !== undefined && config.keySep !== undefined) {
+    throw new UsageError("--max-args and --key-sep cannot be used together");
   }
   if (config.sources !== undefined && config.keySep !== undefined && config.sources.length > 1) {
     throw new UsageError("--key-sep needs a single input source");

@@ -33,6 +33,7 @@ Input:
   -0, --null             input items end with NUL, not newline
   -d, --delimiter CHAR   input items end with CHAR (also \n, \t, \0)
       --colsep REGEX     split each input line into columns {1} {2} ...
+  -N, --max-args N       N input values per task, as {1} ... {N}
       --key-sep SEP      each line is KEY SEP ARG; KEY names the task
       --shell            run the command text with 'sh -c', the argument as "$1"
                          ('{}' in the text becomes "$1"; it is never spliced in)
@@ -43,7 +44,10 @@ Input:
 Running:
   -j, -P, --jobs N       tasks at once (default 4; 0 for no limit, or one
                          worker per core with --engine workers)
-  -t, --timeout SECONDS  per-task time limit, from the task's own start (0: none)
+      --timeout SECONDS  per-task time limit, from the task's own start (0: none)
+  -t, --verbose          print each command line on stderr as its task starts
+  -q, --quote            with --shell, quote each word of the command (as GNU
+                         parallel's -q; without --shell nothing is parsed anyway)
       --kill-grace SECONDS  wait between SIGTERM and SIGKILL (default 2)
       --engine async|workers  where tasks run: main thread or Web Workers
       --retries N        attempts per task in all, the first included (0: no
@@ -57,6 +61,7 @@ Running:
       --resume           skip the tasks already in --joblog FILE (same Seq
                          and same command: a changed command runs again)
       --resume-failed    skip only those that succeeded there
+      --delay SECONDS    at least this long between two task starts
       --dry-run          print what would run, run nothing
 
 Output:
@@ -75,7 +80,7 @@ Output:
       --progress         a progress bar on stderr (default: on when stderr is
                          a terminal; --no-progress turns it off)
       --color auto|always|never  colour (auto honours NO_COLOR)
-  -q, --quiet            no summary, notes or progress from procrun itself
+      --quiet            no summary, notes or progress from procrun itself
   -h, --help             this text
   -V, --version          procrun's version
 
@@ -91,7 +96,7 @@ Exit status:
 
 Examples:
   procrun -j 4 -- sleep ::: 1 7 2 2 1
-  find . -name '*.png' | procrun -j 8 -t 60 -- optipng -o2 {}
+  find . -name '*.png' | procrun -j 8 --timeout 60 -- optipng -o2 {}
   procrun --shell -- 'gzip -c "$1" > "$1.gz"' ::: a.log b.log
   procrun --jsonl -- curl -sI ::: https://example.com https://deno.land | jq .returncode
   procrun --module ./work.ts --export process --arg-file ids.txt

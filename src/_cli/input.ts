@@ -6,6 +6,19 @@
  */
 import { decodeEscaped } from "../_text.ts";
 
+/** Waits `ms`, or less if `signal` aborts. */
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
 /**
  * Yields the lines of `stream` (without their `\n`) as they arrive. Bytes that
  * are not UTF-8 are kept as lone surrogates (see src/_text.ts), so that a task
@@ -84,6 +97,25 @@ export interface FeedOptions {
   toArg?: (values: string[], seq: number) => unknown;
   /** Splits each text into columns (`--colsep`). */
   colsep?: RegExp;
+  /** Milliseconds between two tasks handed out (`--delay`). */
+  delayMs?: number;
+}
+
+/** Groups the items of `source` by `n` (`-N`): the last group may be shorter. */
+export async function* groups(
+  source: Iterable<string | string[]> | AsyncIterable<string | string[]>,
+  n: number,
+): AsyncGenerator<string[]> {
+  let group: string[] = [];
+  for await (const item of source) {
+    if (item === "") continue;
+    group.push(...(Array.isArray(item) ? item : [item]));
+    if (group.length >= n) {
+      yield group;
+      group = [];
+    }
+  }
+  if (group.length > 0) yield group;
 }
 
 /**
@@ -152,7 +184,8 @@ export class TaskFeed implements AsyncIterable<readonly [unknown, unknown]> {
 
   async *[Symbol.asyncIterator](): AsyncGenerator<readonly [unknown, unknown]> {
     let position = 0;
-    const { skip, toArg, colsep } = this.#options;
+    const { skip, toArg, colsep, delayMs = 0 } = this.#options;
+    let lastOut = -Infinity;
     for await (const item of this.#source) {
       if (this.#signal.aborted) break;
       position++;
@@ -193,6 +226,12 @@ export class TaskFeed implements AsyncIterable<readonly [unknown, unknown]> {
         this.skipped++;
         if (this.total !== undefined) this.total--;
         continue;
+      }
+      if (delayMs > 0) {
+        const wait = lastOut + delayMs - performance.now();
+        if (wait > 0) await abortableDelay(wait, this.#signal);
+        if (this.#signal.aborted) break;
+        lastOut = performance.now();
       }
       this.read++;
       const input = values.length === 1 ? values[0]! : values;

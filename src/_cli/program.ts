@@ -105,7 +105,8 @@ export async function buildProgram(config: CliConfig): Promise<CliProgram> {
   }
   if (config.shell) {
     // Each replacement string is a positional parameter, never part of the script's text.
-    const template = shellTemplate(words.join(" "));
+    // -q (GNU parallel's --quote): each word stays one word of the script.
+    const template = shellTemplate(config.quote ? shellJoin(words) : words.join(" "));
     const pargs = ["sh", "-c", template.script, "procrun"] as const;
     return {
       pargs,

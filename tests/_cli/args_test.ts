@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { parseCli, UsageError } from "../../src/_cli/args.ts";
+import { jobs, parseCli, UsageError } from "../../src/_cli/args.ts";
 
 /** Asserts that `args` is refused with a UsageError whose message includes `fragment`. */
 function refused(args: string[], fragment: string): UsageError {
@@ -34,6 +34,10 @@ Deno.test("parseCli() gives the defaults for a bare command", () => {
     dryRun: false,
     color: "auto",
     quiet: false,
+    verbose: false,
+    quote: false,
+    maxArgs: undefined,
+    delay: 0,
     joblog: undefined,
     progress: undefined,
     output: "default",
@@ -41,9 +45,9 @@ Deno.test("parseCli() gives the defaults for a bare command", () => {
 });
 
 Deno.test("parseCli() keeps the word after a boolean option as the command", () => {
-  // parseArgs alone would read `-q true` as quiet = true and lose the command.
-  const config = parseCli(["-q", "true", ":::", "1"]);
-  assertEquals(config.quiet, true);
+  // parseArgs alone would read `-t true` as verbose = true and lose the command.
+  const config = parseCli(["-t", "true", ":::", "1"]);
+  assertEquals(config.verbose, true);
   assertEquals(config.command, ["true"]);
   assertEquals(config.sources, [{ values: ["1"], linked: false }]);
 });
@@ -60,9 +64,12 @@ Deno.test("parseCli() joins a separate value to its option, so a value may start
   const error = refused(["--timeout", "-1", "sleep"], "--timeout");
   assertEquals(error.message, "--timeout must be a number of seconds >= 0 (0 for none): got '-1'");
   refused(["--timeout=-1", "sleep"], "got '-1'");
-  refused(["-t", "-1", "sleep"], "--timeout must be");
   refused(["--kill-grace", "-2", "sleep"], "--kill-grace must be a number of seconds >= 0");
-  refused(["--jobs", "-3", "sleep"], "--jobs must be a non-negative integer");
+  // -j -3 is GNU parallel's "3 fewer than the cores".
+  assertEquals(
+    parseCli(["--jobs", "-3", "sleep"]).jobs,
+    Math.max(1, navigator.hardwareConcurrency - 3),
+  );
   assertEquals(
     refused(["--max-output-bytes", "1.5", "cat"], "--max-output-bytes").message,
     "--max-output-bytes must be a whole number of bytes >= 0: got '1.5'",
@@ -72,15 +79,15 @@ Deno.test("parseCli() joins a separate value to its option, so a value may start
 Deno.test("parseCli() reads short options with attached, separate and bundled values", () => {
   assertEquals(parseCli(["-j4", "echo"]).jobs, 4);
   assertEquals(parseCli(["-j", "5", "echo"]).jobs, 5);
-  const bundled = parseCli(["-qj", "6", "echo"]);
-  assertEquals([bundled.quiet, bundled.jobs, bundled.command], [true, 6, ["echo"]]);
-  const timeout = parseCli(["-qt", "1.5", "sleep"]);
-  assertEquals([timeout.quiet, timeout.timeout, timeout.command], [true, 1.5, ["sleep"]]);
+  const bundled = parseCli(["-tj", "6", "echo"]);
+  assertEquals([bundled.verbose, bundled.jobs, bundled.command], [true, 6, ["echo"]]);
+  const quoted = parseCli(["-qkP", "2", "sleep"]);
+  assertEquals([quoted.quote, quoted.keepOrder, quoted.jobs], [true, true, 2]);
   assertEquals(parseCli(["--jobs=0", "echo"]).jobs, 0);
 });
 
 Deno.test("parseCli() ends its options at '--'", () => {
-  const config = parseCli(["-q", "--", "-x", "--json", ":::", "a"]);
+  const config = parseCli(["--quiet", "--", "-x", "--json", ":::", "a"]);
   assertEquals(config.quiet, true);
   assertEquals(config.output, "default");
   assertEquals(config.command, ["-x", "--json"]);
@@ -127,7 +134,7 @@ Deno.test("parseCli() splits the command from its input sources at ':::', '::::'
 
 Deno.test("parseCli() takes the last of a repeated option", () => {
   assertEquals(parseCli(["-j", "2", "--jobs", "3", "echo"]).jobs, 3);
-  assertEquals(parseCli(["--timeout=1", "-t", "2", "echo"]).timeout, 2);
+  assertEquals(parseCli(["--timeout=1", "--timeout", "2", "echo"]).timeout, 2);
   assertEquals(parseCli(["--engine", "workers", "--engine", "async", "echo"]).engine, "async");
 });
 
@@ -160,9 +167,9 @@ Deno.test("parseCli() refuses ':::' together with --arg-file", () => {
 
 Deno.test("parseCli() refuses a missing command, --shell with --module and bad values", () => {
   refused([], "no command given");
-  refused(["-q"], "no command given");
+  refused(["--quiet"], "no command given");
   refused(["--shell", "--module", "tasks.ts"], "--shell and --module cannot be used together");
-  refused(["--jobs", "1.5", "echo"], "--jobs must be a non-negative integer (0 for no limit)");
+  refused(["--jobs", "1.5", "echo"], "--jobs must be a non-negative integer (0 for no limit), +N");
   refused(["--jobs", " ", "echo"], "got ' '");
   refused(["--engine", "threads", "echo"], "--engine must be one of async, workers: got 'threads'");
   refused(["--color", "yes", "echo"], "--color must be one of auto, always, never");
@@ -253,4 +260,28 @@ Deno.test("parseCli() reads --link, --colsep, -0 and -d, and GNU parallel's -k a
   assertEquals(parseCli(["-d", "\\t", "echo"]).delimiter, 9);
   refused(["-d", "ab", "echo"], "--delimiter must be one ASCII character");
   refused(["--colsep", "(", "echo"], "--colsep must be a regular expression: got '('");
+});
+
+Deno.test("jobs() reads GNU parallel's -j forms against the number of cores", () => {
+  assertEquals([jobs("3", 8), jobs("0", 8), jobs("+2", 8), jobs("-2", 8), jobs("-20", 8)], [
+    3,
+    0,
+    10,
+    6,
+    1,
+  ]);
+  assertEquals([jobs("50%", 8), jobs("1%", 8), jobs("200%", 8)], [4, 1, 16]);
+  assertThrows(() => jobs("+5%", 8), UsageError, "--jobs must not sign a percentage");
+  assertThrows(() => jobs("many", 8), UsageError, "got 'many'");
+});
+
+Deno.test("parseCli() reads -N and --delay, and refuses bad values", () => {
+  assertEquals(parseCli(["-N", "3", "echo"]).maxArgs, 3);
+  assertEquals(parseCli(["--delay", "0.5", "echo"]).delay, 0.5);
+  refused(["-N", "0", "echo"], "--max-args must be a whole number of values >= 1: got '0'");
+  refused(["--delay", "-1", "echo"], "--delay must be a number of seconds >= 0");
+  refused(
+    ["-N", "2", "--key-sep", "=", "echo"],
+    "--max-args and --key-sep cannot be used together",
+  );
 });
