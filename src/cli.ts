@@ -20,6 +20,7 @@ import { rawArgs } from "./_cli/argv.ts";
 import { HELP } from "./_cli/help.ts";
 import { type FeedOptions, groups, readLines, TaskFeed } from "./_cli/input.ts";
 import { combine, sourceValues } from "./_cli/sources.ts";
+import { expandWord } from "./_cli/replace.ts";
 import { JobLog, type LoggedTask, readJobLog, signalNumber } from "./_cli/joblog.ts";
 import { OutputQueue } from "./_cli/output.ts";
 import { buildProgram, type CliProgram } from "./_cli/program.ts";
@@ -343,6 +344,10 @@ export async function main(args: string[]): Promise<number> {
       isCommand: program.isCommand,
       describe: program.describe,
       maxOutputBytes: config.maxOutputBytes,
+      tag: config.tag === undefined
+        ? undefined
+        : (input, seq) =>
+          expandWord(config.tag!, Array.isArray(input) ? input : [String(input)], seq).join(" "),
     },
     joblog,
     progress,

@@ -1385,6 +1385,19 @@ Deno.test("cli -N n gives each task n input values, as GNU parallel's -N", async
   await sameAsParallel(["-N", "2", "echo"], lines("a b;c;"), "a\nb\nc\n");
 });
 
+Deno.test("cli --tag and --tagstring put a tag and a tab before each output line, as GNU parallel", async () => {
+  await sameAsParallel(["--tag", "echo", ":::", "a", "b", ":::", "1"], "a 1\ta 1\nb 1\tb 1\n");
+  await sameAsParallel(
+    ["--tagstring", "<{2}>", "echo", ":::", "a", ":::", "1", "2"],
+    "<1>\ta 1\n<2>\ta 2\n",
+  );
+  // Past 1 MiB the output comes from a temporary file: every line is tagged still.
+  const ran = await command(["--quiet", "--tag", "--", "seq", ":::", "300000"]).output();
+  const out = new TextDecoder().decode(ran.stdout).trimEnd().split("\n");
+  assertEquals(out.length, 300000);
+  assert(out.every((line, i) => line === `300000\t${i + 1}`));
+});
+
 Deno.test("cli --delay waits between the starts of two tasks", async () => {
   const ran = await cli([
     "--jsonl",

@@ -54,6 +54,8 @@ export interface CliConfig {
   maxArgs: number | undefined;
   /** `--delay SECONDS`: at least this long between the starts of two tasks. */
   delay: number;
+  /** What each output line of a task starts with, then a tab: `--tagstring`, or its values for `--tag`. */
+  tag: string | undefined;
   keySep: string | undefined;
   shell: boolean;
   module: string | undefined;
@@ -105,6 +107,7 @@ const STRINGS = [
   "delimiter",
   "max-args",
   "delay",
+  "tagstring",
   "arg-file",
   "key-sep",
   "module",
@@ -127,6 +130,7 @@ const BOOLEANS = [
   "null",
   "verbose",
   "quote",
+  "tag",
 ];
 // GNU parallel's short options: -t prints each command, -q quotes it (see README).
 const ALIASES: Record<string, string> = {
@@ -387,6 +391,7 @@ export function parseCli(args: string[]): CliConfig {
       "a number of seconds >= 0",
       (n) => Number.isFinite(n) && n >= 0,
     ) ?? 0,
+    tag: str("tagstring") ?? (bool("tag") ? "{}" : undefined),
     keySep: str("key-sep"),
     shell: bool("shell"),
     module: str("module"),

@@ -71,6 +71,8 @@ Output:
       --max-output-bytes N  keep at most N bytes of each task's stdout and
                          stderr; a cut is said on stderr and in the results
   -k, --keep-order       print in input order instead of completion order
+      --tag              start each output line with the task's values and a tab
+      --tagstring STR    ... with STR instead (replacement strings work)
       --report           a readable report of every result at the end
       --json             one JSON array of results at the end
       --jsonl            one JSON object per result, as each finishes

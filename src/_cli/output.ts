@@ -13,6 +13,8 @@ const encoder = new TextEncoder();
 /** A task's output spooled to a temporary file: copied out, then removed. */
 export interface SpoolFile {
   file: string;
+  /** Put before each line as it is copied (`--tag`). */
+  prefix?: Uint8Array;
 }
 
 type Data = string | Uint8Array | SpoolFile;
@@ -40,24 +42,55 @@ async function writeData(stream: Stream, data: Data[]): Promise<void> {
     }
     if (inline.length > 0) await writeAll(stream, joined(inline));
     inline = [];
-    await copyFile(stream, piece.file);
+    await copyFile(stream, piece.file, piece.prefix);
   }
   if (inline.length > 0) await writeAll(stream, joined(inline));
 }
 
 /** Copies a spool file to `stream` in chunks, then removes it (also when the write fails). */
-async function copyFile(stream: Stream, path: string): Promise<void> {
+async function copyFile(stream: Stream, path: string, prefix?: Uint8Array): Promise<void> {
   try {
     using file = await Deno.open(path);
     const buffer = new Uint8Array(256 * 1024);
+    let atStart = true;
     while (true) {
       const n = await file.read(buffer);
       if (n === null) break;
-      await writeAll(stream, buffer.subarray(0, n));
+      let chunk: Uint8Array = buffer.subarray(0, n);
+      if (prefix) ({ bytes: chunk, atStart } = prefixLines(chunk, prefix, atStart));
+      await writeAll(stream, chunk);
     }
   } finally {
     removeSpool(path);
   }
+}
+
+/**
+ * `bytes` with `prefix` before each line (`--tag`); `atStart` says whether
+ * they begin a line, and the result whether the next bytes will.
+ */
+export function prefixLines(
+  bytes: Uint8Array,
+  prefix: Uint8Array,
+  atStart = true,
+): { bytes: Uint8Array; atStart: boolean } {
+  const parts: Uint8Array[] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    if (atStart) parts.push(prefix);
+    const end = bytes.indexOf(0x0a, start);
+    const stop = end === -1 ? bytes.length : end + 1;
+    parts.push(bytes.subarray(start, stop));
+    atStart = end !== -1;
+    start = stop;
+  }
+  const all = new Uint8Array(parts.reduce((size, part) => size + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    all.set(part, offset);
+    offset += part.length;
+  }
+  return { bytes: all, atStart };
 }
 
 /** The pieces as one run of bytes. */

@@ -15,6 +15,9 @@ import type { ProcRun } from "../proc_run.ts";
 import type { ProcResult } from "../result.ts";
 import { inspectLine } from "../_util.ts";
 import { takeSpool } from "../_spool.ts";
+import { prefixLines } from "./output.ts";
+
+const encoder = new TextEncoder();
 
 /** How to render. */
 export interface RenderOptions {
@@ -29,6 +32,8 @@ export interface RenderOptions {
   isCommand: boolean;
   /** The command line of a task from its input and sequence number, for notes and the joblog. */
   describe: (input: unknown, seq: number) => string;
+  /** The tag put before each line of a task's output (`--tag`, `--tagstring`), if any. */
+  tag?: (input: unknown, seq: number) => string;
   /** The cap the user set on each stream (--max-output-bytes), for the note on a cut. */
   maxOutputBytes?: number;
 }
@@ -67,7 +72,7 @@ export class Renderer {
   #options: RenderOptions;
   #joblog: JobLog | undefined;
   #progress: ProgressBar | undefined;
-  #waiting = new Map<number, { result: ProcResult; command: string }>();
+  #waiting = new Map<number, { result: ProcResult; command: string; tag?: Uint8Array }>();
   #next = 1;
 
   /**
@@ -97,20 +102,23 @@ export class Renderer {
     // The runner got the command's words; the result shows the task's input.
     result.arg = input;
     const command = this.#options.describe(input, seq);
+    const tag = this.#options.tag
+      ? encoder.encode(this.#options.tag(input, seq) + "\t")
+      : undefined;
     this.done++;
     if (!result.success) this.failed++;
     if (result.timeout) this.timedOut++;
     if (result.cancelled) this.cancelled++;
     this.#joblog?.add(seq, result, command, this.#options.isCommand);
     if (this.#options.keepOrder) {
-      this.#waiting.set(seq, { result, command });
+      this.#waiting.set(seq, { result, command, tag });
       while (this.#waiting.has(this.#next)) {
         const next = this.#waiting.get(this.#next)!;
-        this.#emit(next.result, next.command);
+        this.#emit(next.result, next.command, next.tag);
         this.#waiting.delete(this.#next++);
       }
     } else {
-      this.#emit(result, command);
+      this.#emit(result, command, tag);
     }
     this.#progress?.draw();
   }
@@ -124,8 +132,8 @@ export class Renderer {
    */
   async finish(run: ProcRun, stoppedBy: string | undefined): Promise<void> {
     for (const seq of [...this.#waiting.keys()].sort((a, b) => a - b)) {
-      const { result, command } = this.#waiting.get(seq)!;
-      this.#emit(result, command);
+      const { result, command, tag } = this.#waiting.get(seq)!;
+      this.#emit(result, command, tag);
     }
     this.#waiting.clear();
     const { mode, quiet, colorOut, colorErr } = this.#options;
@@ -159,7 +167,7 @@ export class Renderer {
     await this.#out.drain();
   }
 
-  #emit(result: ProcResult, command: string): void {
+  #emit(result: ProcResult, command: string, tag?: Uint8Array): void {
     const { mode, isCommand, quiet, colorErr } = this.#options;
     if (mode === "jsonl") {
       this.#out.push("stdout", resultJson(result) + "\n");
@@ -170,14 +178,13 @@ export class Renderer {
       // Bytes as they came (encoding "buffer"), from a spool file past 1 MiB:
       // binary and big output pass through unchanged and uncut.
       const spooled = takeSpool(result);
-      this.#out.push(
-        "stdout",
-        spooled?.stdout ? { file: spooled.stdout } : result.stdoutBytes ?? result.stdout,
-      );
-      this.#out.push(
-        "stderr",
-        spooled?.stderr ? { file: spooled.stderr } : result.stderrBytes ?? result.stderr,
-      );
+      const piece = (file: string | null | undefined, bytes: Uint8Array | null, text: string) => {
+        if (file) return { file, prefix: tag };
+        const data = bytes ?? encoder.encode(text);
+        return tag ? prefixLines(data, tag).bytes : data;
+      };
+      this.#out.push("stdout", piece(spooled?.stdout, result.stdoutBytes, result.stdout));
+      this.#out.push("stderr", piece(spooled?.stderr, result.stderrBytes, result.stderr));
     } else if (result.answer !== null && result.answer !== undefined) {
       const answer = result.answer;
       this.#out.push("stdout", (typeof answer === "string" ? answer : safeJson(answer)) + "\n");
