@@ -344,6 +344,7 @@ export async function main(args: string[]): Promise<number> {
       isCommand: program.isCommand,
       describe: program.describe,
       maxOutputBytes: config.maxOutputBytes,
+      results: config.results,
       tag: config.tag === undefined
         ? undefined
         : (input, seq) =>

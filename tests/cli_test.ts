@@ -1398,6 +1398,75 @@ Deno.test("cli --tag and --tagstring put a tag and a tab before each output line
   assert(out.every((line, i) => line === `300000\t${i + 1}`));
 });
 
+/** Every file under `dir` with its content, by relative path. */
+async function tree(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  const walk = async (at: string) => {
+    for await (const entry of Deno.readDir(at)) {
+      const path = `${at}/${entry.name}`;
+      if (entry.isDirectory) await walk(path);
+      else files[path.slice(dir.length + 1)] = await Deno.readTextFile(path);
+    }
+  };
+  await walk(dir);
+  return files;
+}
+
+Deno.test("cli --results DIR writes each task's seq, stdout and stderr in GNU parallel's layout", async () => {
+  const dir = await tempDir();
+  try {
+    const args = [
+      "--results",
+      "",
+      "--shell",
+      "--",
+      "echo out {1}; echo err {2} >&2",
+      ":::",
+      "a",
+      "x/y",
+      ":::",
+      "1",
+    ];
+    const run = async (out: string, gnu: boolean) => {
+      const line = args.map((arg) => arg === "" ? out : arg);
+      if (!gnu) return (await cli(["--quiet", ...line])).code;
+      const shell = line.filter((arg) => arg !== "--shell" && arg !== "--");
+      return (await new Deno.Command("parallel", {
+        args: ["--will-cite", ...shell],
+        stdout: "null",
+      }).output()).code;
+    };
+    assertEquals(await run(`${dir}/ours`, false), 0);
+    const ours = await tree(`${dir}/ours`);
+    assertEquals(ours, {
+      "1/a/2/1/seq": "1",
+      "1/a/2/1/stdout": "out a\n",
+      "1/a/2/1/stderr": "err 1\n",
+      "1/x\\_y/2/1/seq": "2",
+      "1/x\\_y/2/1/stdout": "out x/y\n",
+      "1/x\\_y/2/1/stderr": "err 1\n",
+    });
+    if (hasParallel) {
+      assertEquals(await run(`${dir}/gnu`, true), 0);
+      assertEquals(ours, await tree(`${dir}/gnu`));
+    } else if (Deno.env.get("PROCRUN_WITH_PARALLEL")) {
+      throw new Error("GNU parallel is not installed");
+    }
+    // Where GNU parallel would leave DIR (a value of ..), procrun quotes.
+    assertEquals(
+      (await cli(["--quiet", "--results", `${dir}/safe`, "--", "true", ":::", ".."])).code,
+      0,
+    );
+    assertEquals(Object.keys(await tree(`${dir}/safe`)).sort(), [
+      "1/\\.\\./seq",
+      "1/\\.\\./stderr",
+      "1/\\.\\./stdout",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("cli --delay waits between the starts of two tasks", async () => {
   const ran = await cli([
     "--jsonl",

@@ -54,6 +54,8 @@ export interface CliConfig {
   maxArgs: number | undefined;
   /** `--delay SECONDS`: at least this long between the starts of two tasks. */
   delay: number;
+  /** `--results DIR`: write each task's seq, stdout and stderr under DIR, as GNU parallel. */
+  results: string | undefined;
   /** What each output line of a task starts with, then a tab: `--tagstring`, or its values for `--tag`. */
   tag: string | undefined;
   keySep: string | undefined;
@@ -108,6 +110,7 @@ const STRINGS = [
   "max-args",
   "delay",
   "tagstring",
+  "results",
   "arg-file",
   "key-sep",
   "module",
@@ -392,6 +395,7 @@ export function parseCli(args: string[]): CliConfig {
       (n) => Number.isFinite(n) && n >= 0,
     ) ?? 0,
     tag: str("tagstring") ?? (bool("tag") ? "{}" : undefined),
+    results: str("results"),
     keySep: str("key-sep"),
     shell: bool("shell"),
     module: str("module"),
@@ -463,6 +467,11 @@ export function parseCli(args: string[]): CliConfig {
   }
   if (config.retryDelay !== undefined && config.retries === undefined) {
     throw new UsageError("--retry-delay needs --retries");
+  }
+  if (config.results !== undefined && /\.(csv|tsv|json)$/.test(config.results)) {
+    throw new UsageError(
+      `--results ${config.results}: GNU parallel's CSV, TSV and JSON forms are not supported yet (give a directory)`,
+    );
   }
   if (config.maxArgs !== undefined && config.keySep !== undefined) {
     throw new UsageError("--max-args and --key-sep cannot be used together");

@@ -73,6 +73,8 @@ Output:
   -k, --keep-order       print in input order instead of completion order
       --tag              start each output line with the task's values and a tab
       --tagstring STR    ... with STR instead (replacement strings work)
+      --results DIR      also write each task's seq, stdout and stderr in
+                         DIR/1/<value 1>/2/<value 2>/..., as GNU parallel
       --report           a readable report of every result at the end
       --json             one JSON array of results at the end
       --jsonl            one JSON object per result, as each finishes

@@ -16,6 +16,12 @@ import type { ProcResult } from "../result.ts";
 import { inspectLine } from "../_util.ts";
 import { takeSpool } from "../_spool.ts";
 import { prefixLines } from "./output.ts";
+import { writeResult } from "./results.ts";
+
+/** A task's input as its list of values. */
+function valuesOf(input: unknown): string[] {
+  return Array.isArray(input) ? input.map(String) : [String(input)];
+}
 
 const encoder = new TextEncoder();
 
@@ -32,6 +38,8 @@ export interface RenderOptions {
   isCommand: boolean;
   /** The command line of a task from its input and sequence number, for notes and the joblog. */
   describe: (input: unknown, seq: number) => string;
+  /** `--results DIR`: where each task's seq, stdout and stderr are written. */
+  results?: string;
   /** The tag put before each line of a task's output (`--tag`, `--tagstring`), if any. */
   tag?: (input: unknown, seq: number) => string;
   /** The cap the user set on each stream (--max-output-bytes), for the note on a cut. */
@@ -110,6 +118,13 @@ export class Renderer {
     if (result.timeout) this.timedOut++;
     if (result.cancelled) this.cancelled++;
     this.#joblog?.add(seq, result, command, this.#options.isCommand);
+    if (this.#options.results !== undefined && result.timeStart !== null) {
+      try {
+        writeResult(this.#options.results, valuesOf(input), seq, result);
+      } catch (error) {
+        this.#out.push("stderr", `procrun: cannot write --results: ${(error as Error).message}\n`);
+      }
+    }
     if (this.#options.keepOrder) {
       this.#waiting.set(seq, { result, command, tag });
       while (this.#waiting.has(this.#next)) {
