@@ -42,10 +42,12 @@ export class AsyncEngine implements Engine {
   #timeoutMs: number;
   #controller = new AbortController();
   #slots = new SlotNumbers();
+  #slotMark: string | undefined;
 
   constructor(program: Program, options: ResolvedOptions) {
     this.capacity = options.numWorkers;
     this.#timeoutMs = options.timeoutMs;
+    this.#slotMark = options.slotMark;
     if (program.kind === "command") this.#command = commandTemplate(program, options);
     else {
       const call = { fn: program.fn, signal: this.#controller.signal, timeoutMs: this.#timeoutMs };
@@ -60,7 +62,14 @@ export class AsyncEngine implements Engine {
     const start = epochNow();
     const signal = this.#controller.signal;
     if (this.#command) {
-      runCommand(commandSpec(this.#command, result.arg, signal)).then((outcome) => {
+      const spec = commandSpec(this.#command, result.arg, signal);
+      const mark = this.#slotMark;
+      if (mark !== undefined) {
+        const fill = (word: string) => word.replaceAll(mark, String(slot));
+        if (typeof spec.command === "string") spec.command = fill(spec.command);
+        spec.args = spec.args.map(fill);
+      }
+      runCommand(spec).then((outcome) => {
         recordOutcome(result, outcome, this.#timeoutMs, signal.reason);
         this.#end(result, done, start, slot);
       });

@@ -12,6 +12,13 @@ import { inspectLine } from "./_util.ts";
 import type { ProcResult } from "./result.ts";
 import type { OutputEncoding, Pargs, ProcRunOptions, Task, TaskFunction, Tasks } from "./types.ts";
 
+/**
+ * An internal option (a symbol, so not one of ProcRunOptions' names): a
+ * text that the async engine replaces, in a command's words, by the job
+ * slot that runs it (the CLI's `{%}`).
+ */
+export const SLOT_MARK: unique symbol = Symbol("procrun.slotMark");
+
 /** Options after validation, in the units the engines use. */
 export interface ResolvedOptions {
   /** Tasks at once; `Infinity` for no limit. */
@@ -27,6 +34,8 @@ export interface ResolvedOptions {
   encoding: OutputEncoding;
   /** Bytes of a stream held in memory before the rest is spooled to a file; 0: never. */
   spoolBytes: number;
+  /** Replaced by the job slot in a command's words (see SLOT_MARK), or undefined. */
+  slotMark: string | undefined;
   killGraceMs: number;
   verbose: boolean;
   onResult: ((result: ProcResult) => void) | undefined;
@@ -307,6 +316,7 @@ export function resolveOptions(
     maxOutputBytes,
     encoding,
     spoolBytes: (options as { [SPOOL_BYTES]?: number })[SPOOL_BYTES] ?? 0,
+    slotMark: (options as { [SLOT_MARK]?: string })[SLOT_MARK],
     killGraceMs: killGrace * 1000,
     verbose,
     onResult,

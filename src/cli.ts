@@ -20,7 +20,8 @@ import { rawArgs } from "./_cli/argv.ts";
 import { HELP } from "./_cli/help.ts";
 import { type FeedOptions, groups, readLines, TaskFeed } from "./_cli/input.ts";
 import { combine, sourceValues } from "./_cli/sources.ts";
-import { expandWord } from "./_cli/replace.ts";
+import { expandWord, SLOT } from "./_cli/replace.ts";
+import { SLOT_MARK } from "./_options.ts";
 import { JobLog, type LoggedTask, readJobLog, signalNumber } from "./_cli/joblog.ts";
 import { OutputQueue } from "./_cli/output.ts";
 import { buildProgram, type CliProgram } from "./_cli/program.ts";
@@ -387,6 +388,8 @@ export async function main(args: string[]): Promise<number> {
       // No cap unless asked for; the default output holds big outputs on disk.
       maxOutputBytes: config.maxOutputBytes ?? Number.MAX_SAFE_INTEGER,
       ...(config.output === "default" ? { [SPOOL_BYTES]: SPOOL_THRESHOLD } : {}),
+      // {%}: the async engine writes each task's job slot in its words.
+      ...({ [SLOT_MARK]: SLOT } as object),
       onResult: (result) => renderer.add(result),
       retry: retryOption(config),
       halt: config.halt,

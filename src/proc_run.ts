@@ -387,6 +387,7 @@ export abstract class ProcRun {
         result.timeRun = 0;
       } else {
         resultTimes.set(result, end.start, end.end);
+        result.slot = end.slot;
         result.timeRun = (end.end - end.start) / 1000;
       }
       if (this.#options.verbose && end.start !== null) console.error(endLine(result, end));

@@ -237,6 +237,11 @@ export class ProcResult {
    * the other fields hold the last attempt's outcome. Empty unless retried.
    */
   earlierAttempts: readonly AttemptRecord[] = NO_ATTEMPTS;
+  /**
+   * The job slot that ran the task's last attempt, from 1: no two tasks that
+   * run at once share one (GNU parallel's `{%}`). Null if it never started.
+   */
+  slot: number | null = null;
 
   /**
    * Creates an empty result for one task.

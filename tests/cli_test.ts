@@ -1467,6 +1467,39 @@ Deno.test("cli --results DIR writes each task's seq, stdout and stderr in GNU pa
   }
 });
 
+Deno.test("cli {%} is the task's job slot: 1 to -j, never two running tasks with the same", async () => {
+  const dir = await tempDir();
+  try {
+    // mkdir fails if a running task holds the same slot.
+    const script =
+      `mkdir "{}/slot-{%}" && echo {%} >> "{}/used" && sleep 0.05 && rmdir "{}/slot-{%}"`;
+    const ran = await cli([
+      "-j",
+      "3",
+      "--joblog",
+      `${dir}/log`,
+      "--shell",
+      "--",
+      script,
+      ":::",
+      ...Array(12).fill(dir),
+    ]);
+    assertEquals(ran.code, 0, ran.stderr);
+    const used = (await Deno.readTextFile(`${dir}/used`)).trim().split("\n");
+    assertEquals(used.length, 12);
+    assertEquals([...new Set(used)].sort(), ["1", "2", "3"]);
+    // The joblog's Command has the slot in it.
+    const commands = (await Deno.readTextFile(`${dir}/log`)).trim().split("\n").slice(1);
+    assert(commands.every((line) => /procrun '?\S+'? [123]$/.test(line)), commands[0]);
+    assertStringIncludes(
+      (await cli(["--engine", "workers", "--", "echo", "{%}", ":::", "a"])).stderr,
+      "{%} (the job slot) needs --engine async",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("cli --delay waits between the starts of two tasks", async () => {
   const ran = await cli([
     "--jsonl",

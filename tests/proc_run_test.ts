@@ -436,3 +436,21 @@ Deno.test("ProcRun gives a command an array argument as several words, also in t
     assertEquals((await whole.runAll())[0]!.stdout, "<p q>", Engine.name);
   }
 });
+
+Deno.test("ProcResult.slot: the job slot, from 1 to numWorkers, never shared by two tasks running at once (both engines)", async () => {
+  for (const Engine of ENGINES) {
+    const tasks = Array.from({ length: 12 }, (_, i): Task => [i, 0.05]);
+    const results = await new Engine(["sleep"], tasks, { numWorkers: 3 }).runAll();
+    for (const a of results) {
+      assert(a.slot !== null && a.slot >= 1 && a.slot <= 3, `${Engine.name}: slot ${a.slot}`);
+      for (const b of results) {
+        if (a === b || a.slot !== b.slot) continue;
+        const overlap = a.timeStart! < b.timeEnd! && b.timeStart! < a.timeEnd!;
+        assert(
+          !overlap,
+          `${Engine.name}: tasks ${a.key} and ${b.key} ran at once in slot ${a.slot}`,
+        );
+      }
+    }
+  }
+});

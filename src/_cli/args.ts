@@ -450,6 +450,9 @@ export function parseCli(args: string[]): CliConfig {
     throw new UsageError("no command given (put it after '--', or use --module FILE)");
   }
   if (config.module === undefined && !config.shell) refuseShellText(command);
+  if (config.engine === "workers" && command.some((word) => word.includes("{%}"))) {
+    throw new UsageError("{%} (the job slot) needs --engine async, the default");
+  }
   if (config.module !== undefined && config.shell) {
     throw new UsageError("--shell and --module cannot be used together");
   }

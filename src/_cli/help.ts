@@ -20,7 +20,8 @@ involved unless --shell is given. A task's key is its 1-based input position
 
 Replacement strings (GNU parallel's): {} every value, {n} the nth (source or
 column; {-n} from the end), {.} without extension, {/} basename, {//} dirname,
-{/.} basename without extension (also {n.} {n/} {n//} {n/.}), {#} sequence.
+{/.} basename without extension (also {n.} {n/} {n//} {n/.}), {#} sequence,
+{%} job slot (1 to -j, never two running tasks with the same).
 
 Input:
   ::: ARGS...            the task arguments (after the command); several

@@ -5,7 +5,7 @@
  * @module
  */
 import type { CliConfig } from "./args.ts";
-import { expandWord, hasReplacement, shellTemplate } from "./replace.ts";
+import { expandWord, hasReplacement, shellTemplate, SLOT } from "./replace.ts";
 import type { Pargs, TaskFunction } from "../types.ts";
 
 /** Quotes one word for a POSIX shell; plain words are left as they are. */
@@ -31,8 +31,17 @@ export interface CliProgram {
   isCommand: boolean;
   /** What the runner gets as the arg of the task with these input values. */
   toArg: (values: string[], seq: number) => unknown;
-  /** The command line (or function call) a task with this input runs, for people. */
-  describe: (input: unknown, seq: number) => string;
+  /**
+   * The command line (or function call) a task with this input runs, for
+   * people; `{%}` stays as it is unless the task's `slot` is given.
+   */
+  describe: (input: unknown, seq: number, slot?: number | null) => string;
+}
+
+/** The words with the job slot in the place of {%}, or `{%}` itself when it is not known. */
+function withSlot(words: string[], slot: number | null | undefined): string[] {
+  const text = slot === null || slot === undefined ? "{%}" : String(slot);
+  return words.map((word) => word.replaceAll(SLOT, text));
 }
 
 /** A task's input (one value or several) as its list of values. */
@@ -113,7 +122,8 @@ export async function buildProgram(config: CliConfig): Promise<CliProgram> {
       placeholder: undefined,
       isCommand: true,
       toArg: template.args,
-      describe: (input, seq) => shellJoin([...pargs, ...template.args(valuesOf(input), seq)]),
+      describe: (input, seq, slot) =>
+        shellJoin([...pargs, ...withSlot(template.args(valuesOf(input), seq), slot)]),
     };
   }
   // Without a replacement string the values are appended, as GNU parallel appends {}.
@@ -125,6 +135,6 @@ export async function buildProgram(config: CliConfig): Promise<CliProgram> {
     placeholder: PLACEHOLDER,
     isCommand: true,
     toArg: argv,
-    describe: (input, seq) => shellJoin(argv(valuesOf(input), seq)),
+    describe: (input, seq, slot) => shellJoin(withSlot(argv(valuesOf(input), seq), slot)),
   };
 }

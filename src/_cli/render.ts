@@ -37,7 +37,7 @@ export interface RenderOptions {
   /** Whether tasks are commands (else functions). */
   isCommand: boolean;
   /** The command line of a task from its input and sequence number, for notes and the joblog. */
-  describe: (input: unknown, seq: number) => string;
+  describe: (input: unknown, seq: number, slot: number | null) => string;
   /** `--results DIR`: where each task's seq, stdout and stderr are written. */
   results?: string;
   /** The tag put before each line of a task's output (`--tag`, `--tagstring`), if any. */
@@ -109,7 +109,7 @@ export class Renderer {
     const { seq, input } = this.#feed.take(result.key);
     // The runner got the command's words; the result shows the task's input.
     result.arg = input;
-    const command = this.#options.describe(input, seq);
+    const command = this.#options.describe(input, seq, result.slot);
     const tag = this.#options.tag
       ? encoder.encode(this.#options.tag(input, seq) + "\t")
       : undefined;

@@ -1,8 +1,9 @@
 /**
  * GNU parallel's replacement strings: `{}` (every input value), `{n}` (the
  * nth, `{-n}` from the end), each with `.` (no extension), `/` (basename),
- * `//` (dirname) or `/.` (basename without extension), and `{#}` (the task's
- * sequence number). Their values follow GNU parallel's own definitions:
+ * `//` (dirname) or `/.` (basename without extension), `{#}` (the task's
+ * sequence number) and `{%}` (its job slot, filled in by the engine: here it
+ * becomes {@linkcode SLOT}). Their values follow GNU parallel's own definitions:
  * `{.}` strips the extension of the last path component only.
  *
  * @module
@@ -12,12 +13,18 @@
 interface Token {
   /** The text matched, `{2/.}`. */
   text: string;
-  /** `"#"` for the sequence number, else 0 for every value, n or -n for one. */
-  index: number | "#";
+  /** `"#"` for the sequence number, `"%"` for the slot, else 0 for every value, n or -n for one. */
+  index: number | "#" | "%";
   op: "" | "." | "/" | "//" | "/.";
 }
 
-const TOKEN = /\{(#|(-?[1-9][0-9]*)?(\.|\/\/|\/\.|\/)?)\}/g;
+const TOKEN = /\{(#|%|(-?[1-9][0-9]*)?(\.|\/\/|\/\.|\/)?)\}/g;
+
+/**
+ * What `{%}` becomes until the engine puts the job slot in its place: with
+ * NUL bytes, which no command-line value can hold.
+ */
+export const SLOT = "\0slot\0";
 /** The same, without the state a global regex keeps between calls. */
 const ANY_TOKEN = new RegExp(TOKEN.source);
 
@@ -27,7 +34,7 @@ function tokens(text: string): { token: Token; at: number }[] {
     at: match.index,
     token: {
       text: match[0],
-      index: match[1] === "#" ? "#" : Number(match[2] ?? 0),
+      index: match[1] === "#" || match[1] === "%" ? match[1] : Number(match[2] ?? 0),
       op: (match[3] ?? "") as Token["op"],
     },
   }));
@@ -66,6 +73,7 @@ function apply(op: Token["op"], value: string): string {
 /** The values a token stands for: several for `{}` over several values, else one. */
 function valuesOf(token: Token, values: readonly string[], seq: number): string[] {
   if (token.index === "#") return [String(seq)];
+  if (token.index === "%") return [SLOT];
   if (token.index === 0) return values.map((value) => apply(token.op, value));
   const at = token.index > 0 ? token.index - 1 : values.length + token.index;
   return [apply(token.op, values[at] ?? "")];

@@ -38,6 +38,8 @@ Deno.test("parseCli() gives the defaults for a bare command", () => {
     quote: false,
     maxArgs: undefined,
     delay: 0,
+    tag: undefined,
+    results: undefined,
     joblog: undefined,
     progress: undefined,
     output: "default",
