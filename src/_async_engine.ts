@@ -43,11 +43,13 @@ export class AsyncEngine implements Engine {
   #controller = new AbortController();
   #slots = new SlotNumbers();
   #slotMark: string | undefined;
+  #timeoutFor: (() => number) | undefined;
 
   constructor(program: Program, options: ResolvedOptions) {
     this.capacity = options.numWorkers;
     this.#timeoutMs = options.timeoutMs;
     this.#slotMark = options.slotMark;
+    this.#timeoutFor = options.timeoutFor;
     if (program.kind === "command") this.#command = commandTemplate(program, options);
     else {
       const call = { fn: program.fn, signal: this.#controller.signal, timeoutMs: this.#timeoutMs };
@@ -63,6 +65,8 @@ export class AsyncEngine implements Engine {
     const signal = this.#controller.signal;
     if (this.#command) {
       const spec = commandSpec(this.#command, result.arg, signal);
+      if (this.#timeoutFor) spec.timeoutMs = this.#timeoutFor();
+      const timeoutMs = spec.timeoutMs;
       const mark = this.#slotMark;
       if (mark !== undefined) {
         const fill = (word: string) => word.replaceAll(mark, String(slot));
@@ -70,7 +74,7 @@ export class AsyncEngine implements Engine {
         spec.args = spec.args.map(fill);
       }
       runCommand(spec).then((outcome) => {
-        recordOutcome(result, outcome, this.#timeoutMs, signal.reason);
+        recordOutcome(result, outcome, timeoutMs, signal.reason);
         this.#end(result, done, start, slot);
       });
       return;

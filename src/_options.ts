@@ -19,6 +19,13 @@ import type { OutputEncoding, Pargs, ProcRunOptions, Task, TaskFunction, Tasks }
  */
 export const SLOT_MARK: unique symbol = Symbol("procrun.slotMark");
 
+/**
+ * An internal option: a function giving the timeout (ms, 0 for none) of the
+ * next command the async engine starts, in place of `timeout` (the CLI's
+ * `--timeout P%`).
+ */
+export const TIMEOUT_FOR: unique symbol = Symbol("procrun.timeoutFor");
+
 /** Options after validation, in the units the engines use. */
 export interface ResolvedOptions {
   /** Tasks at once; `Infinity` for no limit. */
@@ -36,6 +43,8 @@ export interface ResolvedOptions {
   spoolBytes: number;
   /** Replaced by the job slot in a command's words (see SLOT_MARK), or undefined. */
   slotMark: string | undefined;
+  /** Each command's timeout as it starts (see TIMEOUT_FOR), or undefined. */
+  timeoutFor: (() => number) | undefined;
   killGraceMs: number;
   verbose: boolean;
   onResult: ((result: ProcResult) => void) | undefined;
@@ -317,6 +326,7 @@ export function resolveOptions(
     encoding,
     spoolBytes: (options as { [SPOOL_BYTES]?: number })[SPOOL_BYTES] ?? 0,
     slotMark: (options as { [SLOT_MARK]?: string })[SLOT_MARK],
+    timeoutFor: (options as { [TIMEOUT_FOR]?: () => number })[TIMEOUT_FOR],
     killGraceMs: killGrace * 1000,
     verbose,
     onResult,

@@ -56,7 +56,7 @@ export function recordTimeout(result: ProcResult, timeoutMs: number): void {
   result.success = false;
   result.timeout = true;
   result.exception = "TimeoutError";
-  result.error = `timed out after ${timeoutMs / 1000} s`;
+  result.error = `timed out after ${Number((timeoutMs / 1000).toFixed(3))} s`;
 }
 
 /** Checks what a task function returned and stores it. */

@@ -21,7 +21,7 @@ import { HELP } from "./_cli/help.ts";
 import { type FeedOptions, groups, readLines, TaskFeed } from "./_cli/input.ts";
 import { combine, sourceValues } from "./_cli/sources.ts";
 import { expandWord, SLOT } from "./_cli/replace.ts";
-import { SLOT_MARK } from "./_options.ts";
+import { SLOT_MARK, TIMEOUT_FOR } from "./_options.ts";
 import { JobLog, type LoggedTask, readJobLog, signalNumber } from "./_cli/joblog.ts";
 import { OutputQueue } from "./_cli/output.ts";
 import { buildProgram, type CliProgram } from "./_cli/program.ts";
@@ -64,6 +64,89 @@ function haltExitCode(halt: HaltPolicy, by: ProcResult, failed: number, started:
   }
   if (typeof threshold === "string") return Math.ceil(failed / Math.max(started, 1) * 100);
   return exitCodeFor(failed);
+}
+
+/**
+ * The median run time of the tasks that succeeded so far, for `--timeout
+ * P%`: no timeout until one has succeeded, as GNU parallel. Two heaps (the
+ * lower half, largest first; the upper half, smallest first) keep each
+ * update O(log n).
+ */
+class MedianRun {
+  #lower = new Heap((a, b) => a > b);
+  #upper = new Heap((a, b) => a < b);
+
+  /** Counts a task that ended. */
+  add(result: ProcResult): void {
+    if (!result.success) return;
+    const lower = this.#lower;
+    const upper = this.#upper;
+    if (lower.size === 0 || result.timeRun <= lower.top!) lower.push(result.timeRun);
+    else upper.push(result.timeRun);
+    if (lower.size > upper.size + 1) upper.push(lower.pop()!);
+    else if (upper.size > lower.size) lower.push(upper.pop()!);
+  }
+
+  /** The timeout, in ms, of a task that starts now: `percent` of the median (0: none yet). */
+  timeoutFor(percent: number): () => number {
+    return () => {
+      const lower = this.#lower;
+      if (lower.size === 0) return 0;
+      const median = lower.size > this.#upper.size
+        ? lower.top!
+        : (lower.top! + this.#upper.top!) / 2;
+      return Math.max(1, median * percent * 10);
+    };
+  }
+}
+
+/** A binary heap of numbers; `before(a, b)` says whether a comes out first. */
+class Heap {
+  #items: number[] = [];
+  #before: (a: number, b: number) => boolean;
+
+  constructor(before: (a: number, b: number) => boolean) {
+    this.#before = before;
+  }
+
+  get size(): number {
+    return this.#items.length;
+  }
+
+  get top(): number | undefined {
+    return this.#items[0];
+  }
+
+  push(value: number): void {
+    const items = this.#items;
+    items.push(value);
+    for (let i = items.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (!this.#before(items[i]!, items[parent]!)) break;
+      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      i = parent;
+    }
+  }
+
+  pop(): number | undefined {
+    const items = this.#items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length > 0 && last !== undefined) {
+      items[0] = last;
+      for (let i = 0;;) {
+        const left = 2 * i + 1;
+        const right = left + 1;
+        let next = i;
+        if (left < items.length && this.#before(items[left]!, items[next]!)) next = left;
+        if (right < items.length && this.#before(items[right]!, items[next]!)) next = right;
+        if (next === i) break;
+        [items[i], items[next]] = [items[next]!, items[i]!];
+        i = next;
+      }
+    }
+    return top;
+  }
 }
 
 /** A halt policy as GNU parallel writes it: `now,fail=1`. */
@@ -373,6 +456,7 @@ export async function main(args: string[]): Promise<number> {
     globalThis.addEventListener("unhandledrejection", onStray);
   }
 
+  const median = config.timeoutPercent === undefined ? undefined : new MedianRun();
   let status = 0;
   try {
     const run = await createRunner(config, program, feed, {
@@ -390,7 +474,13 @@ export async function main(args: string[]): Promise<number> {
       ...(config.output === "default" ? { [SPOOL_BYTES]: SPOOL_THRESHOLD } : {}),
       // {%}: the async engine writes each task's job slot in its words.
       ...({ [SLOT_MARK]: SLOT } as object),
-      onResult: (result) => renderer.add(result),
+      ...(config.timeoutPercent === undefined
+        ? {}
+        : { [TIMEOUT_FOR]: median!.timeoutFor(config.timeoutPercent) }),
+      onResult: (result) => {
+        median?.add(result);
+        renderer.add(result);
+      },
       retry: retryOption(config),
       halt: config.halt,
     });

@@ -1500,6 +1500,32 @@ Deno.test("cli {%} is the task's job slot: 1 to -j, never two running tasks with
   }
 });
 
+Deno.test("cli --timeout P% stops a task that runs past P% of the median run time of those that succeeded", async () => {
+  const ran = await cli([
+    "--jsonl",
+    "-j",
+    "1",
+    "--timeout",
+    "300%",
+    "--kill-grace",
+    "0.2",
+    "--",
+    "sleep",
+    ":::",
+    "0.2",
+    "0.2",
+    "0.2",
+    "30",
+    "0.2",
+  ]);
+  assertEquals(ran.code, 1, ran.stderr);
+  const results = jsonLines(ran.stdout);
+  assertEquals(results.map((r) => r.timeout), [false, false, false, true, false]);
+  // 300% of 0.2 s: the slow one was stopped near 0.6 s, not at 30 s.
+  assertLess(results[3]!.timeRun as number, 5);
+  assertStringIncludes(results[3]!.error as string, "timed out after 0.");
+});
+
 Deno.test("cli --delay waits between the starts of two tasks", async () => {
   const ran = await cli([
     "--jsonl",

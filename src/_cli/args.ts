@@ -64,6 +64,8 @@ export interface CliConfig {
   exportName: string;
   jobs: number;
   timeout: number;
+  /** `--timeout P%`: P percent of the median run time of the tasks that succeeded so far. */
+  timeoutPercent: number | undefined;
   killGrace: number | undefined;
   /** A cap on each task's stdout and stderr, or undefined for none. */
   maxOutputBytes: number | undefined;
@@ -216,6 +218,29 @@ function refuseShellText(words: readonly string[]): void {
       JSON.stringify(word)
     } is one word with spaces or shell syntax: add --shell to run it with sh -c, or give the program and its arguments as separate words`,
   );
+}
+
+/**
+ * `--timeout` in GNU parallel's forms: seconds, with an optional s, m, h or
+ * d, or P% (of the median run time of the tasks that succeeded so far).
+ */
+export function timeouts(
+  raw: string | undefined,
+): { timeout: number; timeoutPercent: number | undefined } {
+  if (raw === undefined) return { timeout: 0, timeoutPercent: undefined };
+  const match = /^(\d+(?:\.\d*)?|\.\d+)(s|m|h|d|%)?$/.exec(raw.trim());
+  if (!match) {
+    throw new UsageError(
+      `--timeout must be a number of seconds >= 0 (0 for none), with s, m, h or d, or P% of the median run time: got '${raw}'`,
+    );
+  }
+  const n = Number(match[1]);
+  if (match[2] === "%") {
+    if (n <= 0) throw new UsageError(`--timeout must be a percentage over 0: got '${raw}'`);
+    return { timeout: 0, timeoutPercent: n };
+  }
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as "s" | "m" | "h" | "d"] ?? 1;
+  return { timeout: n * unit, timeoutPercent: undefined };
 }
 
 /**
@@ -401,12 +426,7 @@ export function parseCli(args: string[]): CliConfig {
     module: str("module"),
     exportName: str("export") ?? "default",
     jobs: jobs(str("jobs")),
-    timeout: number(
-      "--timeout",
-      str("timeout"),
-      "a number of seconds >= 0 (0 for none)",
-      (n) => Number.isFinite(n) && n >= 0,
-    ) ?? 0,
+    ...timeouts(str("timeout")),
     killGrace: number(
       "--kill-grace",
       str("kill-grace"),
@@ -450,6 +470,9 @@ export function parseCli(args: string[]): CliConfig {
     throw new UsageError("no command given (put it after '--', or use --module FILE)");
   }
   if (config.module === undefined && !config.shell) refuseShellText(command);
+  if (config.timeoutPercent !== undefined && (config.engine !== "async" || config.module)) {
+    throw new UsageError("--timeout P% needs a command on --engine async, the default");
+  }
   if (config.engine === "workers" && command.some((word) => word.includes("{%}"))) {
     throw new UsageError("{%} (the job slot) needs --engine async, the default");
   }

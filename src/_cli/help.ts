@@ -45,7 +45,9 @@ Input:
 Running:
   -j, -P, --jobs N       tasks at once (default 4; 0 for no limit, or one
                          worker per core with --engine workers)
-      --timeout SECONDS  per-task time limit, from the task's own start (0: none)
+      --timeout SECONDS  per-task time limit, from the task's own start (0: none;
+                         also 30s, 5m, 2h, 1d, or P% of the median run time of
+                         the tasks that succeeded so far, once one has)
   -t, --verbose          print each command line on stderr as its task starts
   -q, --quote            with --shell, quote each word of the command (as GNU
                          parallel's -q; without --shell nothing is parsed anyway)

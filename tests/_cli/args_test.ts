@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { jobs, parseCli, UsageError } from "../../src/_cli/args.ts";
+import { jobs, parseCli, timeouts, UsageError } from "../../src/_cli/args.ts";
 
 /** Asserts that `args` is refused with a UsageError whose message includes `fragment`. */
 function refused(args: string[], fragment: string): UsageError {
@@ -22,6 +22,7 @@ Deno.test("parseCli() gives the defaults for a bare command", () => {
     exportName: "default",
     jobs: 4,
     timeout: 0,
+    timeoutPercent: undefined,
     killGrace: undefined,
     maxOutputBytes: undefined,
     joblogAppend: false,
@@ -64,7 +65,10 @@ Deno.test("parseCli() leaves the command's own options to the command", () => {
 
 Deno.test("parseCli() joins a separate value to its option, so a value may start with '-'", () => {
   const error = refused(["--timeout", "-1", "sleep"], "--timeout");
-  assertEquals(error.message, "--timeout must be a number of seconds >= 0 (0 for none): got '-1'");
+  assertEquals(
+    error.message,
+    "--timeout must be a number of seconds >= 0 (0 for none), with s, m, h or d, or P% of the median run time: got '-1'",
+  );
   refused(["--timeout=-1", "sleep"], "got '-1'");
   refused(["--kill-grace", "-2", "sleep"], "--kill-grace must be a number of seconds >= 0");
   // -j -3 is GNU parallel's "3 fewer than the cores".
@@ -285,5 +289,22 @@ Deno.test("parseCli() reads -N and --delay, and refuses bad values", () => {
   refused(
     ["-N", "2", "--key-sep", "=", "echo"],
     "--max-args and --key-sep cannot be used together",
+  );
+});
+
+Deno.test("timeouts() reads GNU parallel's --timeout forms: seconds, s m h d, and P%", () => {
+  assertEquals(timeouts("1.5"), { timeout: 1.5, timeoutPercent: undefined });
+  assertEquals([
+    timeouts("30s").timeout,
+    timeouts("2m").timeout,
+    timeouts("1h").timeout,
+    timeouts("1d").timeout,
+  ], [30, 120, 3600, 86400]);
+  assertEquals(timeouts("300%"), { timeout: 0, timeoutPercent: 300 });
+  assertThrows(() => timeouts("-1"), UsageError, "--timeout must be a number of seconds >= 0");
+  assertThrows(() => timeouts("0%"), UsageError, "--timeout must be a percentage over 0");
+  refused(
+    ["--timeout", "200%", "--module", "x.ts"],
+    "--timeout P% needs a command on --engine async",
   );
 });
