@@ -6,7 +6,7 @@
  */
 import { callFunction, type FunctionCall } from "./_call_function.ts";
 import type { AttemptDone, Engine } from "./_engine.ts";
-import type { Program, ResolvedOptions } from "./_options.ts";
+import type { OutputHook, Program, ResolvedOptions } from "./_options.ts";
 import { recordOutcome } from "./_record.ts";
 import {
   commandSpec,
@@ -44,12 +44,14 @@ export class AsyncEngine implements Engine {
   #slots = new SlotNumbers();
   #slotMark: string | undefined;
   #timeoutFor: (() => number) | undefined;
+  #outputHook: OutputHook | undefined;
 
   constructor(program: Program, options: ResolvedOptions) {
     this.capacity = options.numWorkers;
     this.#timeoutMs = options.timeoutMs;
     this.#slotMark = options.slotMark;
     this.#timeoutFor = options.timeoutFor;
+    this.#outputHook = options.outputHook;
     if (program.kind === "command") this.#command = commandTemplate(program, options);
     else {
       const call = { fn: program.fn, signal: this.#controller.signal, timeoutMs: this.#timeoutMs };
@@ -66,6 +68,8 @@ export class AsyncEngine implements Engine {
     if (this.#command) {
       const spec = commandSpec(this.#command, result.arg, signal);
       if (this.#timeoutFor) spec.timeoutMs = this.#timeoutFor();
+      const hook = this.#outputHook;
+      if (hook) spec.onChunk = (stream, chunk) => hook(result, stream, chunk);
       const timeoutMs = spec.timeoutMs;
       const mark = this.#slotMark;
       if (mark !== undefined) {

@@ -26,6 +26,19 @@ export const SLOT_MARK: unique symbol = Symbol("procrun.slotMark");
  */
 export const TIMEOUT_FOR: unique symbol = Symbol("procrun.timeoutFor");
 
+/**
+ * An internal option: called with each piece of a command's output as the
+ * async engine reads it (the CLI's `--line-buffer`).
+ */
+export const OUTPUT_HOOK: unique symbol = Symbol("procrun.outputHook");
+
+/** What {@linkcode OUTPUT_HOOK} is given. */
+export type OutputHook = (
+  result: ProcResult,
+  stream: "stdout" | "stderr",
+  chunk: Uint8Array,
+) => void;
+
 /** Options after validation, in the units the engines use. */
 export interface ResolvedOptions {
   /** Tasks at once; `Infinity` for no limit. */
@@ -45,6 +58,8 @@ export interface ResolvedOptions {
   slotMark: string | undefined;
   /** Each command's timeout as it starts (see TIMEOUT_FOR), or undefined. */
   timeoutFor: (() => number) | undefined;
+  /** Each piece of output as it is read (see OUTPUT_HOOK), or undefined. */
+  outputHook: OutputHook | undefined;
   killGraceMs: number;
   verbose: boolean;
   onResult: ((result: ProcResult) => void) | undefined;
@@ -327,6 +342,7 @@ export function resolveOptions(
     spoolBytes: (options as { [SPOOL_BYTES]?: number })[SPOOL_BYTES] ?? 0,
     slotMark: (options as { [SLOT_MARK]?: string })[SLOT_MARK],
     timeoutFor: (options as { [TIMEOUT_FOR]?: () => number })[TIMEOUT_FOR],
+    outputHook: (options as { [OUTPUT_HOOK]?: OutputHook })[OUTPUT_HOOK],
     killGraceMs: killGrace * 1000,
     verbose,
     onResult,

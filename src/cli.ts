@@ -21,7 +21,8 @@ import { HELP } from "./_cli/help.ts";
 import { type FeedOptions, groups, readLines, TaskFeed } from "./_cli/input.ts";
 import { combine, sourceValues } from "./_cli/sources.ts";
 import { expandWord, SLOT } from "./_cli/replace.ts";
-import { SLOT_MARK, TIMEOUT_FOR } from "./_options.ts";
+import { OUTPUT_HOOK, SLOT_MARK, TIMEOUT_FOR } from "./_options.ts";
+import { LineBuffer } from "./_cli/line_buffer.ts";
 import { JobLog, type LoggedTask, readJobLog, signalNumber } from "./_cli/joblog.ts";
 import { OutputQueue } from "./_cli/output.ts";
 import { buildProgram, type CliProgram } from "./_cli/program.ts";
@@ -416,6 +417,18 @@ export async function main(args: string[]): Promise<number> {
   trace = (text) => out.push("stderr", text + "\n");
   if (!config.quiet) note = trace;
   else note = () => {};
+  const tagOf = config.tag === undefined
+    ? undefined
+    : (input: unknown, seq: number) =>
+      expandWord(config.tag!, Array.isArray(input) ? input : [String(input)], seq).join(" ");
+  const lineBuffer = config.lineBuffer && program.isCommand
+    ? new LineBuffer(out, (result) => {
+      const origin = feed.peek(result.key);
+      return tagOf && origin
+        ? new TextEncoder().encode(tagOf(origin.input, origin.seq) + "\t")
+        : undefined;
+    })
+    : undefined;
   const renderer: Renderer = new Renderer(
     out,
     feed,
@@ -429,10 +442,8 @@ export async function main(args: string[]): Promise<number> {
       describe: program.describe,
       maxOutputBytes: config.maxOutputBytes,
       results: config.results,
-      tag: config.tag === undefined
-        ? undefined
-        : (input, seq) =>
-          expandWord(config.tag!, Array.isArray(input) ? input : [String(input)], seq).join(" "),
+      tag: tagOf,
+      streamed: lineBuffer !== undefined,
     },
     joblog,
     progress,
@@ -474,11 +485,13 @@ export async function main(args: string[]): Promise<number> {
       ...(config.output === "default" ? { [SPOOL_BYTES]: SPOOL_THRESHOLD } : {}),
       // {%}: the async engine writes each task's job slot in its words.
       ...({ [SLOT_MARK]: SLOT } as object),
+      ...(lineBuffer ? { [OUTPUT_HOOK]: lineBuffer.add.bind(lineBuffer) } : {}),
       ...(config.timeoutPercent === undefined
         ? {}
         : { [TIMEOUT_FOR]: median!.timeoutFor(config.timeoutPercent) }),
       onResult: (result) => {
         median?.add(result);
+        lineBuffer?.end(result);
         renderer.add(result);
       },
       retry: retryOption(config),

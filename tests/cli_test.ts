@@ -1526,6 +1526,37 @@ Deno.test("cli --timeout P% stops a task that runs past P% of the median run tim
   assertStringIncludes(results[3]!.error as string, "timed out after 0.");
 });
 
+Deno.test("cli --line-buffer writes each task's lines as they come, whole, tagged with --tag", async () => {
+  const dir = await tempDir();
+  try {
+    // a writes a1, waits for b's first line, writes a2; b waits for a1 first.
+    const wait = (file: string) => `while [ ! -e "${dir}/${file}" ]; do sleep 0.01; done`;
+    const scripts = {
+      a: `echo a1; touch "${dir}/a1"; ${wait("b1")}; echo a2`,
+      b: `${wait("a1")}; echo b1; touch "${dir}/b1"; sleep 0.3; printf b2`,
+    };
+    const ran = await cli([
+      "--quiet",
+      "--line-buffer",
+      "--tag",
+      "--shell",
+      "--",
+      'eval "$1"',
+      ":::",
+      scripts.a,
+      scripts.b,
+    ]);
+    assertEquals(ran.code, 0, ran.stderr);
+    const lines = ran.stdout.split("\n").map((line) => line.slice(line.lastIndexOf("\t") + 1));
+    assertEquals(lines, ["a1", "b1", "a2", "b2"]);
+    assert(ran.stdout.split("\n").every((line) => line.includes("\t")), "every line is tagged");
+    const refused = await cli(["--line-buffer", "--jsonl", "--", "true", ":::", "x"]);
+    assertStringIncludes(refused.stderr, "--line-buffer and --jsonl cannot be used together");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("cli --delay waits between the starts of two tasks", async () => {
   const ran = await cli([
     "--jsonl",

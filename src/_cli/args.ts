@@ -54,6 +54,8 @@ export interface CliConfig {
   maxArgs: number | undefined;
   /** `--delay SECONDS`: at least this long between the starts of two tasks. */
   delay: number;
+  /** `--line-buffer`: each task's output line by line as it comes. */
+  lineBuffer: boolean;
   /** `--results DIR`: write each task's seq, stdout and stderr under DIR, as GNU parallel. */
   results: string | undefined;
   /** What each output line of a task starts with, then a tab: `--tagstring`, or its values for `--tag`. */
@@ -136,6 +138,7 @@ const BOOLEANS = [
   "verbose",
   "quote",
   "tag",
+  "line-buffer",
 ];
 // GNU parallel's short options: -t prints each command, -q quotes it (see README).
 const ALIASES: Record<string, string> = {
@@ -421,6 +424,7 @@ export function parseCli(args: string[]): CliConfig {
     ) ?? 0,
     tag: str("tagstring") ?? (bool("tag") ? "{}" : undefined),
     results: str("results"),
+    lineBuffer: bool("line-buffer"),
     keySep: str("key-sep"),
     shell: bool("shell"),
     module: str("module"),
@@ -470,6 +474,17 @@ export function parseCli(args: string[]): CliConfig {
     throw new UsageError("no command given (put it after '--', or use --module FILE)");
   }
   if (config.module === undefined && !config.shell) refuseShellText(command);
+  if (config.lineBuffer) {
+    if (config.engine !== "async") {
+      throw new UsageError("--line-buffer needs --engine async, the default");
+    }
+    if (config.keepOrder) {
+      throw new UsageError("--line-buffer and --keep-order cannot be used together");
+    }
+    if (config.output !== "default") {
+      throw new UsageError(`--line-buffer and --${config.output} cannot be used together`);
+    }
+  }
   if (config.timeoutPercent !== undefined && (config.engine !== "async" || config.module)) {
     throw new UsageError("--timeout P% needs a command on --engine async, the default");
   }

@@ -76,6 +76,8 @@ Output:
   -k, --keep-order       print in input order instead of completion order
       --tag              start each output line with the task's values and a tab
       --tagstring STR    ... with STR instead (replacement strings work)
+      --line-buffer      write each task's output line by line as it comes
+                         (lines of tasks mix, but never break)
       --results DIR      also write each task's seq, stdout and stderr in
                          DIR/1/<value 1>/2/<value 2>/..., as GNU parallel
       --report           a readable report of every result at the end

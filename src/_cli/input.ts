@@ -173,9 +173,13 @@ export class TaskFeed implements AsyncIterable<readonly [unknown, unknown]> {
 
   /**
    * The sequence number and the input (one value, or the values of several
-   * sources or columns) of the task with `key`, forgotten once asked, so that
-   * only tasks in flight are remembered.
+   * sources or columns) of the task with `key`, while it is in flight.
    */
+  peek(key: unknown): { seq: number; input: string | string[] } | undefined {
+    return this.#origin.get(key);
+  }
+
+  /** As {@linkcode TaskFeed.peek}, and forgets it: only tasks in flight are remembered. */
   take(key: unknown): { seq: number; input: string | string[] } {
     const origin = this.#origin.get(key) ?? { seq: 0, input: "" };
     this.#origin.delete(key);

@@ -14,7 +14,7 @@ import type { ProgressBar } from "./progress.ts";
 import type { ProcRun } from "../proc_run.ts";
 import type { ProcResult } from "../result.ts";
 import { inspectLine } from "../_util.ts";
-import { takeSpool } from "../_spool.ts";
+import { removeSpool, takeSpool } from "../_spool.ts";
 import { prefixLines } from "./output.ts";
 import { writeResult } from "./results.ts";
 
@@ -38,6 +38,8 @@ export interface RenderOptions {
   isCommand: boolean;
   /** The command line of a task from its input and sequence number, for notes and the joblog. */
   describe: (input: unknown, seq: number, slot: number | null) => string;
+  /** `--line-buffer`: the output went out as it came; none is written at the end. */
+  streamed?: boolean;
   /** `--results DIR`: where each task's seq, stdout and stderr are written. */
   results?: string;
   /** The tag put before each line of a task's output (`--tag`, `--tagstring`), if any. */
@@ -189,7 +191,11 @@ export class Renderer {
       return;
     }
     if (mode !== "default") return;
-    if (isCommand) {
+    if (isCommand && this.#options.streamed) {
+      // Sent line by line as it came (--line-buffer): only its spool files are left.
+      const spooled = takeSpool(result);
+      for (const file of [spooled?.stdout, spooled?.stderr]) if (file) removeSpool(file);
+    } else if (isCommand) {
       // Bytes as they came (encoding "buffer"), from a spool file past 1 MiB:
       // binary and big output pass through unchanged and uncut.
       const spooled = takeSpool(result);

@@ -47,6 +47,8 @@ export interface CommandSpec {
    * outcome (whose text or bytes then are empty); 0 or absent: never.
    */
   spoolBytes?: number;
+  /** Called with each piece of output as it is read (the CLI's `--line-buffer`). */
+  onChunk?: (stream: "stdout" | "stderr", chunk: Uint8Array) => void;
   /** 0 for no timeout. */
   timeoutMs: number;
   killGraceMs: number;
@@ -146,6 +148,7 @@ async function capture(
   max: number,
   readers: Set<ReadableStreamDefaultReader<Uint8Array>>,
   spoolBytes = 0,
+  onChunk?: (chunk: Uint8Array) => void,
 ): Promise<Captured> {
   const reader = stream.getReader();
   readers.add(reader);
@@ -158,6 +161,7 @@ async function capture(
     while (true) {
       const { done, value: chunk } = await reader.read();
       if (done) break;
+      onChunk?.(chunk);
       if (size >= max) {
         truncated = true;
         continue;
@@ -331,8 +335,20 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
     const input = spec.stdin ? feed(child, spec.stdin) : undefined;
     const [status, out, err] = await Promise.all([
       child.status,
-      capture(child.stdout, spec.maxOutputBytes, readers, spec.spoolBytes),
-      capture(child.stderr, spec.maxOutputBytes, readers, spec.spoolBytes),
+      capture(
+        child.stdout,
+        spec.maxOutputBytes,
+        readers,
+        spec.spoolBytes,
+        spec.onChunk && ((chunk) => spec.onChunk!("stdout", chunk)),
+      ),
+      capture(
+        child.stderr,
+        spec.maxOutputBytes,
+        readers,
+        spec.spoolBytes,
+        spec.onChunk && ((chunk) => spec.onChunk!("stderr", chunk)),
+      ),
       input,
     ]);
     const raw = spec.encoding === "buffer";

@@ -41,6 +41,7 @@ Deno.test("parseCli() gives the defaults for a bare command", () => {
     delay: 0,
     tag: undefined,
     results: undefined,
+    lineBuffer: false,
     joblog: undefined,
     progress: undefined,
     output: "default",
