@@ -42,8 +42,8 @@ export function recordAttempt(result: ProcResult): void {
   const start = resultTimes.start(result);
   const end = resultTimes.end(result);
   const attempt: AttemptRecord = {
-    timeStart: new Date(start ?? 0),
-    timeEnd: new Date(end ?? 0),
+    timeStart: start === null ? null : new Date(start),
+    timeEnd: start === null || end === null ? null : new Date(end),
     returncode: result.returncode,
     signal: result.signal,
     timeout: result.timeout,

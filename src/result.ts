@@ -54,10 +54,10 @@ export interface ProcResultJSON {
  * holds the last attempt's outcome whole).
  */
 export interface AttemptRecord {
-  /** When the attempt started. */
-  timeStart: Date;
-  /** When it ended. */
-  timeEnd: Date;
+  /** When the attempt started, or null if it never started. */
+  timeStart: Date | null;
+  /** When it ended, or null if it never started. */
+  timeEnd: Date | null;
   /** The command's exit code, or null. */
   returncode: number | null;
   /** The name of the signal that ended the command, or null. */
@@ -72,8 +72,8 @@ export interface AttemptRecord {
 
 /** An {@linkcode AttemptRecord} as plain data, its times as ISO 8601 strings. */
 export type AttemptRecordJSON = Omit<AttemptRecord, "timeStart" | "timeEnd"> & {
-  timeStart: string;
-  timeEnd: string;
+  timeStart: string | null;
+  timeEnd: string | null;
 };
 
 /** Shared by every result that was not retried. */
@@ -291,8 +291,8 @@ export class ProcResult {
       attempts: this.attempts,
       earlierAttempts: this.earlierAttempts.map((attempt) => ({
         ...attempt,
-        timeStart: attempt.timeStart.toISOString(),
-        timeEnd: attempt.timeEnd.toISOString(),
+        timeStart: attempt.timeStart?.toISOString() ?? null,
+        timeEnd: attempt.timeEnd?.toISOString() ?? null,
       })),
     };
   }

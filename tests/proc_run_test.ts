@@ -233,7 +233,7 @@ Deno.test("ProcRun retries: a task that fails twice then succeeds succeeds with 
           Array(maxAttempts - 1).fill(1),
         );
         for (const attempt of result!.earlierAttempts) {
-          assert(attempt.timeEnd.getTime() <= result!.timeStart!.getTime(), label);
+          assert(attempt.timeEnd!.getTime() <= result!.timeStart!.getTime(), label);
         }
         assertEquals(result!.toJSON().earlierAttempts.length, maxAttempts - 1);
       } finally {
