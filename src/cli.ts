@@ -23,15 +23,16 @@ import { combine, sourceValues } from "./_cli/sources.ts";
 import { expandWord, SLOT } from "./_cli/replace.ts";
 import { OUTPUT_HOOK, SLOT_MARK, TIMEOUT_FOR } from "./_options.ts";
 import { LineBuffer } from "./_cli/line_buffer.ts";
-import { JobLog, type LoggedTask, readJobLog, signalNumber } from "./_cli/joblog.ts";
+import { exitCodeFor, haltExitCode, haltText, resumeSkip, retryOption } from "./_cli/batch.ts";
+import { MedianRun } from "./_cli/median.ts";
+import { JobLog, readJobLog } from "./_cli/joblog.ts";
 import { OutputQueue } from "./_cli/output.ts";
 import { buildProgram, type CliProgram } from "./_cli/program.ts";
 import { ProgressBar } from "./_cli/progress.ts";
 import { Renderer } from "./_cli/render.ts";
 import type { ProcRun } from "./proc_run.ts";
 import { ProcRunAsync } from "./proc_run_async.ts";
-import type { ProcResult } from "./result.ts";
-import type { HaltPolicy, ProcRunOptions, RetryOptions, Tasks } from "./types.ts";
+import type { ProcRunOptions, Tasks } from "./types.ts";
 import { EXIT_STATUS } from "./_process/signals.ts";
 import { errorText } from "./_util.ts";
 import { SPOOL_BYTES } from "./_spool.ts";
@@ -43,132 +44,6 @@ const SPOOL_THRESHOLD = 1024 * 1024;
 const EXIT_ERROR = 255;
 /** A closed output pipe (`| head -1`): the status of a program ended by SIGPIPE. */
 const EXIT_PIPE = 141;
-
-/** GNU parallel's exit status for `failed` failed tasks: the count, at most 101. */
-function exitCodeFor(failed: number): number {
-  return Math.min(failed, 101);
-}
-
-/**
- * GNU parallel's exit status after a halt: 0 for `success=`; for `fail=1` and
- * `done=1` the status of the task that set it off (128 + its signal if one
- * killed it); else the failures, at most 101, or for a percentage their share
- * of the tasks started, in percent.
- */
-function haltExitCode(halt: HaltPolicy, by: ProcResult, failed: number, started: number): number {
-  if (halt.success !== undefined) return 0;
-  const threshold = halt.fail ?? halt.done;
-  if (threshold === 1) {
-    if (by.returncode !== null) return by.returncode;
-    if (by.signal !== null) return 128 + signalNumber(by.signal);
-    return by.success ? 0 : 1;
-  }
-  if (typeof threshold === "string") return Math.ceil(failed / Math.max(started, 1) * 100);
-  return exitCodeFor(failed);
-}
-
-/**
- * The median run time of the tasks that succeeded so far, for `--timeout
- * P%`: no timeout until one has succeeded, as GNU parallel. Two heaps (the
- * lower half, largest first; the upper half, smallest first) keep each
- * update O(log n).
- */
-class MedianRun {
-  #lower = new Heap((a, b) => a > b);
-  #upper = new Heap((a, b) => a < b);
-
-  /** Counts a task that ended. */
-  add(result: ProcResult): void {
-    if (!result.success) return;
-    const lower = this.#lower;
-    const upper = this.#upper;
-    if (lower.size === 0 || result.timeRun <= lower.top!) lower.push(result.timeRun);
-    else upper.push(result.timeRun);
-    if (lower.size > upper.size + 1) upper.push(lower.pop()!);
-    else if (upper.size > lower.size) lower.push(upper.pop()!);
-  }
-
-  /** The timeout, in ms, of a task that starts now: `percent` of the median (0: none yet). */
-  timeoutFor(percent: number): () => number {
-    return () => {
-      const lower = this.#lower;
-      if (lower.size === 0) return 0;
-      const median = lower.size > this.#upper.size
-        ? lower.top!
-        : (lower.top! + this.#upper.top!) / 2;
-      return Math.max(1, median * percent * 10);
-    };
-  }
-}
-
-/** A binary heap of numbers; `before(a, b)` says whether a comes out first. */
-class Heap {
-  #items: number[] = [];
-  #before: (a: number, b: number) => boolean;
-
-  constructor(before: (a: number, b: number) => boolean) {
-    this.#before = before;
-  }
-
-  get size(): number {
-    return this.#items.length;
-  }
-
-  get top(): number | undefined {
-    return this.#items[0];
-  }
-
-  push(value: number): void {
-    const items = this.#items;
-    items.push(value);
-    for (let i = items.length - 1; i > 0;) {
-      const parent = (i - 1) >> 1;
-      if (!this.#before(items[i]!, items[parent]!)) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
-      i = parent;
-    }
-  }
-
-  pop(): number | undefined {
-    const items = this.#items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length > 0 && last !== undefined) {
-      items[0] = last;
-      for (let i = 0;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let next = i;
-        if (left < items.length && this.#before(items[left]!, items[next]!)) next = left;
-        if (right < items.length && this.#before(items[right]!, items[next]!)) next = right;
-        if (next === i) break;
-        [items[i], items[next]] = [items[next]!, items[i]!];
-        i = next;
-      }
-    }
-    return top;
-  }
-}
-
-/** A halt policy as GNU parallel writes it: `now,fail=1`. */
-function haltText(halt: HaltPolicy): string {
-  const on = halt.fail !== undefined ? "fail" : halt.success !== undefined ? "success" : "done";
-  return `${halt.when},${on}=${halt[on]}`;
-}
-
-/** The `--retries` and `--retry-delay` of the command line as the library's option. */
-function retryOption(config: CliConfig): RetryOptions | undefined {
-  if (config.retries === undefined) return undefined;
-  const delayMs = (config.retryDelay ?? 0) * 1000;
-  return {
-    // 0 is GNU parallel's "no limit".
-    maxAttempts: config.retries === 0 ? Number.MAX_SAFE_INTEGER : config.retries,
-    minTimeout: delayMs,
-    multiplier: 2,
-    maxTimeout: Math.max(60_000, delayMs),
-    jitter: 0,
-  };
-}
 
 function say(text: string): void {
   try {
@@ -228,34 +103,6 @@ function openInput(config: CliConfig, signal: AbortSignal, options: FeedOptions)
   }
   const lines = readLines(stream, signal, config.delimiter);
   return new TaskFeed(grouped(lines), true, config.keySep, signal, feedOptions);
-}
-
-/**
- * For `--resume` and `--resume-failed`: whether the task numbered `seq` is in
- * the joblog (and, for the latter, succeeded) with the same command. GNU
- * parallel matches the Seq only, and "may run wrong commands" when the input
- * or the command changed: a changed command runs again, and `note` says so.
- */
-function resumeSkip(
-  config: CliConfig,
-  program: CliProgram,
-  logged: Map<number, LoggedTask>,
-  note: (text: string) => void,
-): (seq: number, values: string[]) => boolean {
-  return (seq, values) => {
-    const entry = logged.get(seq);
-    if (!entry) return false;
-    const command = program.describe(values, seq).replaceAll("\n", " ");
-    if (entry.command !== command) {
-      note(
-        `procrun: task ${seq} ran ${JSON.stringify(entry.command)} in the joblog, but is now ${
-          JSON.stringify(command)
-        }: running it again`,
-      );
-      return false;
-    }
-    return config.resume === "all" || entry.succeeded;
-  };
 }
 
 async function createRunner(
