@@ -4,11 +4,11 @@
  *
  * @module
  */
-import type { ResolvedHalt } from "./_halt.ts";
-import type { ResolvedRetry } from "./_retry.ts";
+import { type ResolvedHalt, resolveHalt } from "./_halt.ts";
+import { invalid, received } from "./_invalid.ts";
+import { type ResolvedRetry, resolveRetry } from "./_retry.ts";
 import { SPOOL_BYTES } from "./_spool.ts";
 import { illFormed } from "./_text.ts";
-import { inspectLine } from "./_util.ts";
 import type { ProcResult } from "./result.ts";
 import type { OutputEncoding, Pargs, ProcRunOptions, Task, TaskFunction, Tasks } from "./types.ts";
 
@@ -82,30 +82,6 @@ export type Program =
 export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 /** Default seconds between SIGTERM and SIGKILL. */
 export const DEFAULT_KILL_GRACE = 2;
-
-/** A value as an error message shows it: strings quoted, functions by name. */
-function received(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
-  if (typeof value === "bigint") return `${value}n`;
-  try {
-    return inspectLine(value, 2);
-  } catch {
-    return String(value);
-  }
-}
-
-/** Builds an error message in std's shape, naming what was wrong and what was received. */
-export function invalid(
-  owner: string,
-  what: string,
-  expected: string,
-  value: unknown,
-): string {
-  return `Cannot create ${owner} as '${what}' must be ${expected}: current value is ${
-    received(value)
-  }`;
-}
 
 /**
  * Checks `pargs` and splits it into what to run.
@@ -352,127 +328,6 @@ export function resolveOptions(
     retry: resolveRetry(owner, options.retry),
     halt: resolveHalt(owner, options.halt),
   };
-}
-
-const RETRY_NAMES = [
-  "maxAttempts",
-  "minTimeout",
-  "multiplier",
-  "maxTimeout",
-  "jitter",
-  "isRetriable",
-];
-
-/** Checks the `retry` option, with @std/async's `retry` rules for its numbers. */
-function resolveRetry(owner: string, retry: unknown): ResolvedRetry | undefined {
-  if (retry === undefined) return undefined;
-  if (retry === null || typeof retry !== "object") {
-    throw new TypeError(invalid(owner, "retry", "an object", retry));
-  }
-  for (const name of Object.keys(retry)) {
-    if (!RETRY_NAMES.includes(name)) {
-      throw new TypeError(
-        `Cannot create ${owner} as 'retry.${name}' is not an option: the options are ${
-          RETRY_NAMES.join(", ")
-        }`,
-      );
-    }
-  }
-  const {
-    maxAttempts = 1,
-    minTimeout = 0,
-    multiplier = 2,
-    maxTimeout = 60000,
-    jitter = 1,
-    isRetriable,
-  } = retry as Record<string, unknown>;
-  const number = (name: string, value: unknown, expected: string, ok: (n: number) => boolean) => {
-    if (typeof value !== "number") {
-      throw new TypeError(invalid(owner, `retry.${name}`, expected, value));
-    }
-    if (!ok(value)) throw new RangeError(invalid(owner, `retry.${name}`, expected, value));
-    return value;
-  };
-  const resolved: ResolvedRetry = {
-    maxAttempts: number("maxAttempts", maxAttempts, "a positive integer", Number.isSafeInteger),
-    minTimeout: number("minTimeout", minTimeout, "a number of milliseconds >= 0", (n) => n >= 0),
-    multiplier: number("multiplier", multiplier, "a finite number >= 1", (n) => n >= 1),
-    maxTimeout: number("maxTimeout", maxTimeout, "a number of milliseconds > 0", (n) => n > 0),
-    jitter: number("jitter", jitter, "a number from 0 to 1", (n) => n >= 0 && n <= 1),
-    isRetriable: undefined,
-  };
-  if (resolved.maxAttempts < 1) {
-    throw new RangeError(invalid(owner, "retry.maxAttempts", "a positive integer", maxAttempts));
-  }
-  if (!Number.isFinite(resolved.multiplier)) {
-    throw new RangeError(invalid(owner, "retry.multiplier", "a finite number >= 1", multiplier));
-  }
-  if (resolved.minTimeout > resolved.maxTimeout) {
-    throw new RangeError(
-      invalid(
-        owner,
-        "retry.minTimeout",
-        `<= retry.maxTimeout (${resolved.maxTimeout})`,
-        minTimeout,
-      ),
-    );
-  }
-  if (isRetriable !== undefined && typeof isRetriable !== "function") {
-    throw new TypeError(invalid(owner, "retry.isRetriable", "a function", isRetriable));
-  }
-  resolved.isRetriable = isRetriable as ResolvedRetry["isRetriable"];
-  return resolved;
-}
-
-const HALT_ON = ["fail", "success", "done"] as const;
-
-/** Checks the `halt` option: `when` and exactly one threshold. */
-function resolveHalt(owner: string, halt: unknown): ResolvedHalt | undefined {
-  if (halt === undefined) return undefined;
-  const expected = `an object such as { when: "now", fail: 1 }`;
-  if (halt === null || typeof halt !== "object") {
-    throw new TypeError(invalid(owner, "halt", expected, halt));
-  }
-  for (const name of Object.keys(halt)) {
-    if (name !== "when" && !(HALT_ON as readonly string[]).includes(name)) {
-      throw new TypeError(
-        `Cannot create ${owner} as 'halt.${name}' is not an option: the options are when, ${
-          HALT_ON.join(", ")
-        }`,
-      );
-    }
-  }
-  const policy = halt as Record<string, unknown>;
-  if (policy.when !== "soon" && policy.when !== "now") {
-    throw new TypeError(invalid(owner, "halt.when", `"soon" or "now"`, policy.when));
-  }
-  const given = HALT_ON.filter((name) => policy[name] !== undefined);
-  if (given.length !== 1) {
-    throw new TypeError(
-      invalid(owner, "halt", "given exactly one of fail, success and done", halt),
-    );
-  }
-  const on = given[0]!;
-  const value = policy[on];
-  const what = `halt.${on}`;
-  const accepted =
-    `a whole number of tasks >= 1 or a percentage such as "20%" (over 0, at most 100)`;
-  let threshold: ResolvedHalt["threshold"];
-  if (typeof value === "number") {
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new RangeError(invalid(owner, what, accepted, value));
-    }
-    threshold = { count: value };
-  } else if (typeof value === "string" && /^\d+(\.\d+)?%$/.test(value)) {
-    const percent = Number(value.slice(0, -1));
-    if (!(percent > 0 && percent <= 100)) {
-      throw new RangeError(invalid(owner, what, accepted, value));
-    }
-    threshold = { percent };
-  } else {
-    throw new TypeError(invalid(owner, what, accepted, value));
-  }
-  return { when: policy.when, on, threshold, text: `${policy.when},${on}=${value}` };
 }
 
 /**

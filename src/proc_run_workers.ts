@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { invalid, type Program, type ResolvedOptions, resolveRun } from "./_options.ts";
+import { invalid } from "./_invalid.ts";
+import { type Program, type ResolvedOptions, resolveRun } from "./_options.ts";
 import { commandTemplate } from "./_process/run_command.ts";
 import { WorkersEngine } from "./_workers/engine.ts";
 import { checkPermissions } from "./_workers/permissions.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { invalid } from "./_options.ts";
+import { invalid } from "./_invalid.ts";
 import type { TaskFunction, TaskReturn } from "./types.ts";
 
 /**

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { invalid } from "../_options.ts";
+import { invalid } from "../_invalid.ts";
 
 function readable(path: string): boolean {
   try {

@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { jobs, parseCli, timeouts, UsageError } from "../../src/_cli/args.ts";
+import { parseCli, UsageError } from "../../src/_cli/args.ts";
 
 /** Asserts that `args` is refused with a UsageError whose message includes `fragment`. */
 function refused(args: string[], fragment: string): UsageError {
@@ -269,19 +269,6 @@ Deno.test("parseCli() reads --link, --colsep, -0 and -d, and GNU parallel's -k a
   refused(["--colsep", "(", "echo"], "--colsep must be a regular expression: got '('");
 });
 
-Deno.test("jobs() reads GNU parallel's -j forms against the number of cores", () => {
-  assertEquals([jobs("3", 8), jobs("0", 8), jobs("+2", 8), jobs("-2", 8), jobs("-20", 8)], [
-    3,
-    0,
-    10,
-    6,
-    1,
-  ]);
-  assertEquals([jobs("50%", 8), jobs("1%", 8), jobs("200%", 8)], [4, 1, 16]);
-  assertThrows(() => jobs("+5%", 8), UsageError, "--jobs must not sign a percentage");
-  assertThrows(() => jobs("many", 8), UsageError, "got 'many'");
-});
-
 Deno.test("parseCli() reads -N and --delay, and refuses bad values", () => {
   assertEquals(parseCli(["-N", "3", "echo"]).maxArgs, 3);
   assertEquals(parseCli(["--delay", "0.5", "echo"]).delay, 0.5);
@@ -293,17 +280,7 @@ Deno.test("parseCli() reads -N and --delay, and refuses bad values", () => {
   );
 });
 
-Deno.test("timeouts() reads GNU parallel's --timeout forms: seconds, s m h d, and P%", () => {
-  assertEquals(timeouts("1.5"), { timeout: 1.5, timeoutPercent: undefined });
-  assertEquals([
-    timeouts("30s").timeout,
-    timeouts("2m").timeout,
-    timeouts("1h").timeout,
-    timeouts("1d").timeout,
-  ], [30, 120, 3600, 86400]);
-  assertEquals(timeouts("300%"), { timeout: 0, timeoutPercent: 300 });
-  assertThrows(() => timeouts("-1"), UsageError, "--timeout must be a number of seconds >= 0");
-  assertThrows(() => timeouts("0%"), UsageError, "--timeout must be a percentage over 0");
+Deno.test("parseCli() refuses --timeout P% where the engine cannot change a task's timeout", () => {
   refused(
     ["--timeout", "200%", "--module", "x.ts"],
     "--timeout P% needs a command on --engine async",
