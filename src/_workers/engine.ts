@@ -8,7 +8,6 @@
  */
 import type { AttemptDone, Engine } from "../_engine.ts";
 import { Fifo } from "../_fifo.ts";
-import { stopGroup, untrackGroup } from "../_process/groups.ts";
 import {
   type CancelStage,
   recordCancel,
@@ -132,17 +131,13 @@ export class WorkersEngine implements Engine {
   stopStarting(reason: unknown): void {
     if (this.#aborted) return;
     this.#stopped = { reason };
-    for (const job of this.#pending.drain()) this.#cancel(job, "before start");
-    for (const slot of this.#slots) {
-      for (const job of slot.takeBack()) this.#cancel(job, "before start");
-    }
+    this.#cancelUnstarted();
   }
 
   abort(reason: unknown): void {
     this.#aborted = { reason };
-    for (const job of this.#pending.drain()) this.#cancel(job, "before start");
+    this.#cancelUnstarted();
     for (const slot of [...this.#slots]) {
-      for (const job of slot.takeBack()) this.#cancel(job, "before start");
       if (this.#config.program.kind === "function") {
         this.#cancelHeld(slot);
         continue;
@@ -154,6 +149,13 @@ export class WorkersEngine implements Engine {
         this.#cancelHeld(slot);
       }, this.#config.killGraceMs + ABORT_REPORT_MS);
       this.#abortTimers.add(clear);
+    }
+  }
+
+  /** Cancels the tasks queued here or sent to a worker and not started there. */
+  #cancelUnstarted(): void {
+    for (const job of [...this.#pending.drain(), ...this.#slots.flatMap((s) => s.takeBack())]) {
+      this.#cancel(job, "before start");
     }
   }
 
@@ -239,36 +241,21 @@ export class WorkersEngine implements Engine {
       total += report.e - report.s;
       const result = job.result;
       if (report.error !== undefined) recordError(result, errorFrom(report.error));
-      else if (report.outcome !== undefined) this.#recordCommand(slot, report, result);
-      else recordReturn(result, report.value);
+      else if (report.outcome !== undefined) {
+        const outcome = decodeOutcome(report.outcome);
+        recordOutcome(result, outcome, this.#config.timeoutMs, this.#aborted?.reason);
+        slot.settleGroup(report.i, outcome.timedOut || outcome.cancelled, this.#config.killGraceMs);
+      } else recordReturn(result, report.value);
       this.#end(job, report.s, report.e, slot);
     }
     if (reports.length > 0) this.#avgMs = nextAverage(this.#avgMs, total, reports.length);
   }
 
-  #reportPairs(slot: WorkerSlot, { index, times, success, answers }: PairColumns): void {
-    const n = index.length;
-    for (let k = 0; k < n; k++) {
-      const job = slot.take(index[k]!);
-      if (!job) continue;
-      job.result.success = success[k] === 1;
-      job.result.answer = answers[k];
-      this.#end(job, times[2 * k]!, times[2 * k + 1]!, slot);
-    }
+  #reportPairs(slot: WorkerSlot, pairs: PairColumns): void {
+    slot.takePairs(pairs, (job, start, end) => this.#end(job, start, end, slot));
+    const { times } = pairs;
+    const n = pairs.index.length;
     if (n > 0) this.#avgMs = nextAverage(this.#avgMs, times[2 * n - 1]! - times[0]!, n);
-  }
-
-  #recordCommand(slot: WorkerSlot, report: TaskReport, result: ProcResult): void {
-    const outcome = decodeOutcome(report.outcome!);
-    const { timeoutMs, killGraceMs } = this.#config;
-    recordOutcome(result, outcome, timeoutMs, this.#aborted?.reason);
-    const pgid = slot.groups.get(report.i);
-    if (pgid === undefined) return;
-    slot.groups.delete(report.i);
-    // The worker kills what ignored SIGTERM after the grace period; this
-    // thread does it too, in case the worker is gone by then.
-    if (outcome.timedOut || outcome.cancelled) stopGroup(pgid, killGraceMs);
-    else untrackGroup(pgid);
   }
 
   #onTimeout(slot: WorkerSlot, index: number, start: number): void {

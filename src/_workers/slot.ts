@@ -5,13 +5,14 @@
  *
  * @module
  */
-import { stopGroup, trackGroup } from "../_process/groups.ts";
+import { stopGroup, trackGroup, untrackGroup } from "../_process/groups.ts";
 import type { AttemptDone } from "../_engine.ts";
 import type { ProcResult } from "../result.ts";
 import {
   Ctrl,
   type FromWorker,
   type InitMessage,
+  type PairColumns,
   parseUncaught,
   type ToWorker,
 } from "./protocol.ts";
@@ -161,6 +162,38 @@ export class WorkerSlot {
     const job = this.jobs.get(index);
     if (job !== undefined) this.jobs.delete(index);
     return job;
+  }
+
+  /**
+   * A command of this worker has ended: forget its process group, or, if it
+   * was stopped, stop what is left of the group (the worker kills what ignored
+   * SIGTERM after the grace period; this thread does it too, in case the
+   * worker is gone by then).
+   */
+  settleGroup(index: number, stopped: boolean, killGraceMs: number): void {
+    const pgid = this.groups.get(index);
+    if (pgid === undefined) return;
+    this.groups.delete(index);
+    if (stopped) stopGroup(pgid, killGraceMs);
+    else untrackGroup(pgid);
+  }
+
+  /**
+   * Takes the jobs of a report of function tasks in columns, fills in their
+   * results and ends each through `end` with its times (no object per task:
+   * this is the hot path of trivial functions).
+   */
+  takePairs(
+    { index, times, success, answers }: PairColumns,
+    end: (job: Job, start: number, end: number) => void,
+  ): void {
+    for (let k = 0; k < index.length; k++) {
+      const job = this.take(index[k]!);
+      if (!job) continue;
+      job.result.success = success[k] === 1;
+      job.result.answer = answers[k];
+      end(job, times[2 * k]!, times[2 * k + 1]!);
+    }
   }
 
   /** Atomically takes back the tasks the worker has not started (work stealing). */
