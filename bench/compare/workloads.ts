@@ -254,7 +254,7 @@ export const WORKLOADS: Record<string, Definition> = {
       {
         id: "procrun_cli",
         label: "procrun CLI: procrun -- /bin/true ::: 1",
-        command: script(ctx, "src/cli.ts", "-q", "--", "/bin/true", ":::", "1"),
+        command: script(ctx, "src/cli.ts", "--quiet", "--", "/bin/true", ":::", "1"),
       },
       {
         id: "procrun_async",
@@ -393,9 +393,9 @@ async function spawn(
       },
       {
         id: "procrun_cli",
-        label: "procrun CLI (stdin lines, -q)",
+        label: "procrun CLI (stdin lines, --quiet)",
         command: {
-          ...script(ctx, "src/cli.ts", "-j", parallel, "-q", "--", "/bin/true"),
+          ...script(ctx, "src/cli.ts", "-j", parallel, "--quiet", "--", "/bin/true"),
           stdin: lines(tasks),
         },
       },
