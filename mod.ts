@@ -39,7 +39,7 @@ export {
   type ProcResultJSON,
 } from "./src/result.ts";
 export type { ProcRun } from "./src/proc_run.ts";
-export { ProcRunAsync } from "./src/proc_run_async.ts";
+export { ProcRunAsync, type ProcRunAsyncOptions } from "./src/proc_run_async.ts";
 export { ProcRunWorkers, type ProcRunWorkersOptions } from "./src/proc_run_workers.ts";
 export { type WorkerFunction, workerFunction } from "./src/worker_function.ts";
 export type {

@@ -18,7 +18,7 @@ import { epochNow } from "./_util.ts";
 import type { ProcResult } from "./result.ts";
 
 /** Hands out job slot numbers from 1, the lowest free one first. */
-class SlotNumbers {
+export class SlotNumbers {
   #free: number[] = [];
   #next = 1;
 

@@ -225,6 +225,7 @@ function finishAttempt(run: RunState, result: ProcResult, end: AttemptEnd): void
     } else {
       resultTimes.set(result, end.start, end.end);
       result.slot = end.slot;
+      result.host = end.host;
       result.timeRun = (end.end - end.start) / 1000;
     }
     if (run.options.verbose && end.start !== null) console.error(endLine(result, end));

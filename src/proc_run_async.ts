@@ -5,9 +5,69 @@
  * @module
  */
 import { AsyncEngine } from "./_async_engine.ts";
-import { resolveRun } from "./_options.ts";
+import type { Engine } from "./_engine.ts";
+import { invalid } from "./_invalid.ts";
+import { type Program, type ResolvedOptions, resolveRun } from "./_options.ts";
+import { SshEngine } from "./_ssh/engine.ts";
+import { parseSshLogin } from "./_ssh/sshlogin.ts";
 import { ProcRun } from "./proc_run.ts";
 import type { Pargs, ProcRunOptions, Tasks } from "./types.ts";
+
+/** {@linkcode ProcRunAsync}'s options: those of every engine, and hosts to run commands on. */
+export interface ProcRunAsyncOptions extends ProcRunOptions {
+  /**
+   * Runs each command on one of these hosts, in GNU parallel's sshlogin
+   * syntax `[N/][user@]host[:port]` (`:` for this machine), with at most N
+   * commands at once on each (by default its core count, asked once); then
+   * `numWorkers` is not used. Commands go through OpenSSH (`ssh`, with your
+   * keys and `~/.ssh/config`); on the host each runs in its own session, and
+   * a timeout, a cancellation or a dropped connection stops its whole tree
+   * there. The result's `host` says where each task ran. A host where ssh
+   * itself fails is marked down and its task goes to another host. Only for
+   * commands.
+   *
+   * @example Two local slots and four on a host named build1
+   * ```ts ignore
+   * import { ProcRunAsync } from "@procrun/procrun";
+   *
+   * const run = new ProcRunAsync(["make", "-C"], [["a", "a/"], ["b", "b/"]], {
+   *   hosts: ["2/:", "4/build1"],
+   * });
+   * for (const result of await run.runAll()) console.log(result.key, result.host);
+   * ```
+   */
+  hosts?: string[];
+  /**
+   * The ssh command and its options, for `hosts`; by default
+   * `["ssh", "-o", "BatchMode=yes"]`.
+   */
+  ssh?: string[];
+}
+
+const DEFAULT_SSH = ["ssh", "-o", "BatchMode=yes"];
+
+/** The engine for `options`: ssh when there are hosts, else this thread. */
+function engineFor(
+  program: Program,
+  resolved: ResolvedOptions,
+  options: ProcRunAsyncOptions,
+): Engine {
+  const { hosts, ssh = DEFAULT_SSH } = options;
+  if (hosts === undefined) return new AsyncEngine(program, resolved);
+  if (!Array.isArray(hosts) || hosts.length === 0) {
+    throw new TypeError(invalid("ProcRunAsync", "hosts", "a non-empty array of sshlogins", hosts));
+  }
+  if (!Array.isArray(ssh) || ssh.length === 0 || ssh.some((word) => typeof word !== "string")) {
+    throw new TypeError(invalid("ProcRunAsync", "ssh", "a non-empty array of strings", ssh));
+  }
+  if (program.kind !== "command") {
+    throw new TypeError(
+      invalid("ProcRunAsync", "hosts", "left out for function tasks (they run here)", hosts),
+    );
+  }
+  const logins = hosts.map((host, i) => parseSshLogin(host, `hosts[${i}]`));
+  return new SshEngine(program, resolved, logins, ssh);
+}
 
 /**
  * Runs each task as a subprocess through `Deno.Command`, or as an async
@@ -61,8 +121,11 @@ export class ProcRunAsync extends ProcRun {
    * @throws {TypeError} For malformed `pargs`, `tasks` or options, and duplicate keys.
    * @throws {RangeError} For numbers out of range, such as a negative `timeout`.
    */
-  constructor(pargs: Pargs, tasks: Tasks, options: ProcRunOptions = {}) {
-    const { program, options: resolved } = resolveRun("ProcRunAsync", pargs, tasks, options, 4);
-    super("ProcRunAsync", tasks, resolved, new AsyncEngine(program, resolved));
+  constructor(pargs: Pargs, tasks: Tasks, options: ProcRunAsyncOptions = {}) {
+    const { program, options: resolved } = resolveRun("ProcRunAsync", pargs, tasks, options, 4, [
+      "hosts",
+      "ssh",
+    ]);
+    super("ProcRunAsync", tasks, resolved, engineFor(program, resolved, options));
   }
 }

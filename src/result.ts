@@ -47,6 +47,10 @@ export interface ProcResultJSON {
   attempts: number;
   /** The earlier attempts of a retried task, oldest first, with ISO 8601 times. */
   earlierAttempts: AttemptRecordJSON[];
+  /** The job slot that ran the last attempt, or null. */
+  slot: number | null;
+  /** The host that ran the last attempt, or null for this machine. */
+  host: string | null;
 }
 
 /**
@@ -242,6 +246,11 @@ export class ProcResult {
    * run at once share one (GNU parallel's `{%}`). Null if it never started.
    */
   slot: number | null = null;
+  /**
+   * The host that ran the task's last attempt (its sshlogin, see
+   * `ProcRunAsync`'s `hosts`), or null for this machine.
+   */
+  host: string | null = null;
 
   /**
    * Creates an empty result for one task.
@@ -294,6 +303,8 @@ export class ProcResult {
         timeStart: attempt.timeStart?.toISOString() ?? null,
         timeEnd: attempt.timeEnd?.toISOString() ?? null,
       })),
+      slot: this.slot,
+      host: this.host,
     };
   }
 

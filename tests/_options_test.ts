@@ -182,6 +182,32 @@ Deno.test("ProcRunAsync() refuses bad retry and halt options, naming the option,
   );
 });
 
+Deno.test("ProcRunAsync() refuses bad hosts and ssh options, and hosts for function tasks", () => {
+  refuses(
+    ["true"],
+    [],
+    { hosts: "a" },
+    TypeError,
+    "'hosts' must be a non-empty array of sshlogins",
+  );
+  refuses(["true"], [], { hosts: [] }, TypeError, "'hosts' must be a non-empty array");
+  refuses(["true"], [], { hosts: ["0/a"] }, TypeError, "'hosts[0]' must be an sshlogin", `"0/a"`);
+  refuses(
+    ["true"],
+    [],
+    { hosts: ["a"], ssh: "ssh" },
+    TypeError,
+    "'ssh' must be a non-empty array of strings",
+  );
+  refuses(
+    [() => [true, 1] as const],
+    [],
+    { hosts: ["a"] },
+    TypeError,
+    "'hosts' must be left out for function tasks",
+  );
+});
+
 Deno.test("ProcRunAsync() refuses options of the wrong type", () => {
   refuses(["true"], [], { signal: {} }, TypeError, "'signal'", "AbortSignal");
   refuses(["true"], [], { cwd: 1 }, TypeError, "'cwd'");

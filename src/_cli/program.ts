@@ -8,16 +8,9 @@ import type { CliConfig } from "./args.ts";
 import { expandWord, hasReplacement, shellTemplate, SLOT } from "./replace.ts";
 import type { Pargs, TaskFunction } from "../types.ts";
 
-/** Quotes one word for a POSIX shell; plain words are left as they are. */
-export function shellQuote(word: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}
+import { shellJoin, shellQuote } from "../_quote.ts";
 
-/** Quotes every word and joins them with spaces. */
-export function shellJoin(words: readonly string[]): string {
-  return words.map(shellQuote).join(" ");
-}
+export { shellJoin, shellQuote };
 
 /** The runner's placeholder: a command's pargs are this word alone, and each task's arg is its words. */
 export const PLACEHOLDER = "{}";

@@ -1,0 +1,34 @@
+/**
+ * GNU parallel's sshlogin syntax: `[N/][user@]host[:port]`, or `:` for this
+ * machine, with N job slots (by default the host's core count).
+ *
+ * @module
+ */
+
+/** One host to run commands on. */
+export interface SshLogin {
+  /** As given, for messages and the result's `host`. */
+  text: string;
+  /** Job slots, or undefined for the host's core count. */
+  slots: number | undefined;
+  /** `user@host`, or null for this machine (`:`). */
+  destination: string | null;
+  port: number | undefined;
+}
+
+/** Parses one sshlogin; `where` names it in the error (`hosts[1]`). */
+export function parseSshLogin(text: unknown, where: string): SshLogin {
+  const match = typeof text === "string"
+    ? /^(?:(\d+)\/)?(?:(:)|((?:[^@\s:/]+@)?[^@\s:/]+)(?::(\d+))?)$/.exec(text)
+    : null;
+  const slots = match?.[1] === undefined ? undefined : Number(match[1]);
+  const port = match?.[4] === undefined ? undefined : Number(match[4]);
+  if (!match || slots === 0 || (port !== undefined && (port < 1 || port > 65535))) {
+    throw new TypeError(
+      `Cannot create ProcRunAsync as '${where}' must be an sshlogin, [N/][user@]host[:port] or ':' for this machine (N >= 1): current value is ${
+        JSON.stringify(text)
+      }`,
+    );
+  }
+  return { text: text as string, slots, destination: match[2] ? null : match[3]!, port };
+}

@@ -1,0 +1,122 @@
+/**
+ * Real OpenSSH servers on loopback for the tests: each with its own host key,
+ * port and authorized client key, in a temporary folder. Nothing touches the
+ * machine's own ssh configuration. .ci/run installs openssh-server when sshd
+ * is missing.
+ */
+
+export interface Sshd {
+  port: number;
+  /** `user@127.0.0.1:port`, an sshlogin for it. */
+  login: string;
+  /** The ssh command that reaches it (the client key, no known_hosts). */
+  ssh: string[];
+  stop(): Promise<void>;
+}
+
+const SSHD = "/usr/sbin/sshd";
+
+async function run(command: string, args: string[]): Promise<string> {
+  const { success, stdout, stderr } = await new Deno.Command(command, {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  if (!success) {
+    throw new Error(`${command} ${args.join(" ")}: ${new TextDecoder().decode(stderr)}`);
+  }
+  return new TextDecoder().decode(stdout).trim();
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts an sshd on 127.0.0.1 that accepts the client key made in `dir`, on
+ * a random port (another one if that is taken). The tests run without
+ * --allow-net: sshd's pid file says it listens.
+ */
+export async function startSshd(dir: string): Promise<Sshd> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const sshd = await tryStart(dir, 20000 + Math.floor(Math.random() * 40000));
+    if (sshd) return sshd;
+  }
+  throw new Error("sshd did not start on any of 10 ports");
+}
+
+async function tryStart(dir: string, port: number): Promise<Sshd | undefined> {
+  const here = `${dir}/sshd-${port}`;
+  await Deno.mkdir(here, { recursive: true });
+  // sshd needs its privilege separation directory.
+  await Deno.mkdir("/run/sshd", { recursive: true }).catch(() => {});
+  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", `${here}/host_key`]);
+  const client = `${dir}/client_key`;
+  try {
+    await Deno.stat(client);
+  } catch {
+    await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", client]);
+  }
+  await Deno.copyFile(`${client}.pub`, `${here}/authorized_keys`);
+  await Deno.chmod(`${here}/authorized_keys`, 0o600);
+  await Deno.writeTextFile(
+    `${here}/sshd_config`,
+    [
+      `Port ${port}`,
+      "ListenAddress 127.0.0.1",
+      `HostKey ${here}/host_key`,
+      `AuthorizedKeysFile ${here}/authorized_keys`,
+      `PidFile ${here}/sshd.pid`,
+      "UsePAM no",
+      "StrictModes no",
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "PermitRootLogin yes",
+      "LogLevel ERROR",
+    ].join("\n") + "\n",
+  );
+  const child = new Deno.Command(SSHD, {
+    args: ["-D", "-e", "-f", `${here}/sshd_config`],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const exited = child.status.then(() => true);
+  for (let i = 0; i < 200 && !(await exists(`${here}/sshd.pid`)); i++) {
+    if (await Promise.race([exited, new Promise((r) => setTimeout(() => r(false), 25))])) {
+      return undefined; // It could not listen there.
+    }
+  }
+  const user = await run("id", ["-un"]);
+  return {
+    port,
+    login: `${user}@127.0.0.1:${port}`,
+    ssh: [
+      "ssh",
+      "-i",
+      client,
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "StrictHostKeyChecking=no",
+      "-o",
+      "UserKnownHostsFile=/dev/null",
+      "-o",
+      "LogLevel=ERROR",
+    ],
+    stop: async () => {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      await child.status;
+    },
+  };
+}
