@@ -252,7 +252,9 @@ export class SshEngine implements Engine {
       stdoutBytes: keepBytes ? stdoutBytes : null,
     };
     if (frame === null) {
-      if (!outcome.timedOut && !outcome.cancelled) return null;
+      // Cut off with the rest of a stream past maxOutputBytes: ssh's status is the command's.
+      const cut = outcome.stderrTruncated && outcome.code !== null && outcome.code !== 255;
+      if (!outcome.timedOut && !outcome.cancelled && !cut) return null;
       return {
         ...outcome,
         ...text,

@@ -29,6 +29,8 @@ const WRAPPER = [
   "done",
   'wait "$child"; code=$?',
   `printf '\\036procrun-exit %s\\036' "$code" >&2`,
+  // ssh's own status then is the command's too (when the frame is cut off by a cap).
+  'exit "$code"',
 ].join("\n");
 
 /** The command line ssh gives the remote shell: the wrapper around `words`. */

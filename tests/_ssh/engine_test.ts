@@ -159,3 +159,26 @@ Deno.test("ProcRunAsync with hosts: a host given without N gets its core count a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("ProcRunAsync with hosts: standard error past maxOutputBytes is cut, and the host stays up", async () => {
+  const dir = await Deno.makeTempDir();
+  const sshd = await startSshd(dir);
+  try {
+    const run = new ProcRunAsync(["sh", "-c", 'seq 10000 >&2; exit "$0"'], [["a", 3], ["b", 0]], {
+      hosts: [`1/${sshd.login}`],
+      ssh: sshd.ssh,
+      maxOutputBytes: 100,
+    });
+    const [a, b] = await run.runAll();
+    assertEquals([a!.returncode, a!.stderrTruncated, a!.stderr.length, a!.host], [
+      3,
+      true,
+      100,
+      sshd.login,
+    ]);
+    assertEquals([b!.success, b!.host], [true, sshd.login]);
+  } finally {
+    await sshd.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
