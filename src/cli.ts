@@ -342,6 +342,8 @@ export async function main(args: string[]): Promise<number> {
         renderer.add(result);
       },
       retry: retryOption(config),
+      // -S: the ssh engine (ProcRunAsync's hosts option).
+      ...(config.hosts === undefined ? {} : { hosts: config.hosts, ssh: config.ssh }),
       halt: config.halt,
     });
     progress?.start();

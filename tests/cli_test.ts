@@ -10,6 +10,7 @@ import {
 } from "@std/assert";
 import denoJson from "../deno.json" with { type: "json" };
 import { groupMembers, isAlive, readUntil, waitFor } from "./_helpers.ts";
+import { startSshd } from "./_ssh/sshd.ts";
 
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
@@ -1629,4 +1630,43 @@ Deno.test("cli -q quotes --shell's command words, as GNU parallel's -q", async (
     "a b",
   ]);
   assertEquals(ran.stdout, "<$HOME><a b>");
+});
+
+Deno.test("cli -S runs commands on the hosts given over ssh, and the joblog's Host column says where", async () => {
+  const dir = await tempDir();
+  const sshd = await startSshd(dir);
+  try {
+    const ran = await cli([
+      "-k",
+      "--quiet",
+      "-S",
+      `1/${sshd.login},1/:`,
+      "--ssh",
+      sshd.ssh.join(" "),
+      "--joblog",
+      "-",
+      "--shell",
+      "--",
+      'echo "{}:${SSH_CONNECTION:+remote}:"; sleep 0.3',
+      ":::",
+      "a",
+      "b",
+      "c",
+      "d",
+    ]);
+    assertEquals(ran.code, 0, ran.stderr);
+    const lines = ran.stdout.trimEnd().split("\n");
+    const log = lines.filter((line) => /^\d+\t/.test(line)).map((line) => line.split("\t"));
+    assertEquals(log.length, 4);
+    assertEquals(new Set(log.map((fields) => fields[1])), new Set([sshd.login, ":"]));
+    for (const fields of log) {
+      const output = lines.find((line) => line.startsWith(`${"abcd"[Number(fields[0]) - 1]}:`))!;
+      assertEquals(output.endsWith(":remote:"), fields[1] !== ":", output);
+    }
+    const refused = await cli(["-S", "host", "--module", TASKS, ":::", "a"]);
+    assertStringIncludes(refused.stderr, "--sshlogin runs commands: not with --module");
+  } finally {
+    await sshd.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

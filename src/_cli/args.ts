@@ -58,6 +58,10 @@ export interface CliConfig {
   maxArgs: number | undefined;
   /** `--delay SECONDS`: at least this long between the starts of two tasks. */
   delay: number;
+  /** `-S`, `--sshlogin` (repeated, or comma lists): the hosts to run commands on, or undefined. */
+  hosts: string[] | undefined;
+  /** `--ssh CMD`: the ssh command, split at spaces, or undefined for the default. */
+  ssh: string[] | undefined;
   /** `--line-buffer`: each task's output line by line as it comes. */
   lineBuffer: boolean;
   /** `--results DIR`: write each task's seq, stdout and stderr under DIR, as GNU parallel. */
@@ -120,6 +124,8 @@ const STRINGS = [
   "tagstring",
   "results",
   "arg-file",
+  "sshlogin",
+  "ssh",
   "key-sep",
   "module",
   "export",
@@ -152,6 +158,7 @@ const ALIASES: Record<string, string> = {
   h: "help",
   V: "version",
   a: "arg-file",
+  S: "sshlogin",
   k: "keep-order",
   d: "delimiter",
   N: "max-args",
@@ -207,7 +214,7 @@ export function parseCli(args: string[]): CliConfig {
     string: STRINGS,
     boolean: BOOLEANS,
     negatable: ["progress"],
-    collect: ["arg-file"],
+    collect: ["arg-file", "sshlogin"],
     alias: ALIASES,
     unknown: (arg: string, key?: string) => {
       if (key !== undefined) unknown ??= arg;
@@ -286,6 +293,10 @@ export function parseCli(args: string[]): CliConfig {
     tag: str("tagstring") ?? (bool("tag") ? "{}" : undefined),
     results: str("results"),
     lineBuffer: bool("line-buffer"),
+    hosts: strings("sshlogin").length > 0
+      ? strings("sshlogin").flatMap((list) => list.split(",")).filter((host) => host !== "")
+      : undefined,
+    ssh: str("ssh")?.trim().split(/\s+/),
     keySep: str("key-sep"),
     shell: bool("shell"),
     module: str("module"),
@@ -335,6 +346,15 @@ export function parseCli(args: string[]): CliConfig {
     throw new UsageError("no command given (put it after '--', or use --module FILE)");
   }
   if (config.module === undefined && !config.shell) refuseShellText(command);
+  if (config.hosts !== undefined || config.ssh !== undefined) {
+    if (config.hosts === undefined) throw new UsageError("--ssh needs --sshlogin");
+    if (config.module !== undefined) {
+      throw new UsageError("--sshlogin runs commands: not with --module");
+    }
+    if (config.engine !== "async") {
+      throw new UsageError("--sshlogin needs --engine async, the default");
+    }
+  }
   if (config.lineBuffer) {
     if (config.engine !== "async") {
       throw new UsageError("--line-buffer needs --engine async, the default");

@@ -53,6 +53,10 @@ Running:
                          parallel's -q; without --shell nothing is parsed anyway)
       --kill-grace SECONDS  wait between SIGTERM and SIGKILL (default 2)
       --engine async|workers  where tasks run: main thread or Web Workers
+  -S, --sshlogin LOGINS  run the commands on these hosts over ssh:
+                         [N/][user@]host[:port], ':' for here, comma lists
+                         or repeated (N: job slots, default the host's cores)
+      --ssh CMD          the ssh command (default: ssh -o BatchMode=yes)
       --retries N        attempts per task in all, the first included (0: no
                          limit); each attempt with its own timeout
       --retry-delay SECONDS  wait before the first retry, doubling after each

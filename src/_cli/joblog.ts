@@ -97,7 +97,8 @@ export function joblogLine(
     : result.stdoutBytes?.length ?? encoder.encode(result.stdout).length;
   return [
     seq,
-    ":",
+    // GNU parallel's Host: the sshlogin that ran it, ":" for this machine.
+    result.host ?? ":",
     start.toFixed(3),
     result.timeRun.toFixed(3).padStart(10),
     0,

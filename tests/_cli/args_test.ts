@@ -42,6 +42,8 @@ Deno.test("parseCli() gives the defaults for a bare command", () => {
     tag: undefined,
     results: undefined,
     lineBuffer: false,
+    hosts: undefined,
+    ssh: undefined,
     joblog: undefined,
     progress: undefined,
     output: "default",
@@ -285,4 +287,11 @@ Deno.test("parseCli() refuses --timeout P% where the engine cannot change a task
     ["--timeout", "200%", "--module", "x.ts"],
     "--timeout P% needs a command on --engine async",
   );
+});
+
+Deno.test("parseCli() reads -S (repeated, comma lists) and --ssh", () => {
+  const config = parseCli(["-S", "2/a,b", "--sshlogin", ":", "--ssh", "ssh -p 22", "true"]);
+  assertEquals([config.hosts, config.ssh], [["2/a", "b", ":"], ["ssh", "-p", "22"]]);
+  refused(["--ssh", "ssh", "true"], "--ssh needs --sshlogin");
+  refused(["-S", "a", "--engine", "workers", "true"], "--sshlogin needs --engine async");
 });
