@@ -25,6 +25,7 @@ import { OUTPUT_HOOK, SLOT_MARK, TIMEOUT_FOR } from "./_options.ts";
 import { LineBuffer } from "./_cli/line_buffer.ts";
 import { exitCodeFor, haltExitCode, haltText, resumeSkip, retryOption } from "./_cli/batch.ts";
 import { MedianRun } from "./_cli/median.ts";
+import { HOSTS_REFRESH, loginFileHosts } from "./_ssh/sshlogin.ts";
 import { JobLog, readJobLog } from "./_cli/joblog.ts";
 import { OutputQueue } from "./_cli/output.ts";
 import { buildProgram, type CliProgram } from "./_cli/program.ts";
@@ -315,6 +316,15 @@ export async function main(args: string[]): Promise<number> {
   }
 
   const median = config.timeoutPercent === undefined ? undefined : new MedianRun();
+  // -S and --sshloginfile, read again while the run goes on.
+  const hosts = config.hosts === undefined && config.sshloginfile === undefined
+    ? undefined
+    : () => [
+      ...(config.hosts ?? []),
+      ...(config.sshloginfile === undefined
+        ? []
+        : loginFileHosts(Deno.readTextFileSync(config.sshloginfile))),
+    ];
   let status = 0;
   try {
     const run = await createRunner(config, program, feed, {
@@ -343,7 +353,7 @@ export async function main(args: string[]): Promise<number> {
       },
       retry: retryOption(config),
       // -S: the ssh engine (ProcRunAsync's hosts option).
-      ...(config.hosts === undefined ? {} : { hosts: config.hosts, ssh: config.ssh }),
+      ...(hosts === undefined ? {} : { hosts: hosts(), ssh: config.ssh, [HOSTS_REFRESH]: hosts }),
       halt: config.halt,
     });
     progress?.start();

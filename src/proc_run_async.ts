@@ -9,7 +9,7 @@ import type { Engine } from "./_engine.ts";
 import { invalid } from "./_invalid.ts";
 import { type Program, type ResolvedOptions, resolveRun } from "./_options.ts";
 import { SshEngine } from "./_ssh/engine.ts";
-import { parseSshLogin } from "./_ssh/sshlogin.ts";
+import { HOSTS_REFRESH, parseSshLogin } from "./_ssh/sshlogin.ts";
 import { ProcRun } from "./proc_run.ts";
 import type { Pargs, ProcRunOptions, Tasks } from "./types.ts";
 
@@ -66,7 +66,10 @@ function engineFor(
     );
   }
   const logins = hosts.map((host, i) => parseSshLogin(host, `hosts[${i}]`));
-  return new SshEngine(program, resolved, logins, ssh);
+  const again = (options as { [HOSTS_REFRESH]?: () => string[] })[HOSTS_REFRESH];
+  const refresh = again &&
+    (() => again().map((host, i) => parseSshLogin(host, `hosts[${i}]`)));
+  return new SshEngine(program, resolved, logins, ssh, refresh);
 }
 
 /**

@@ -1670,3 +1670,40 @@ Deno.test("cli -S runs commands on the hosts given over ssh, and the joblog's Ho
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("cli --sshloginfile is read again while the run goes on: hosts join and leave mid-run", async () => {
+  const dir = await tempDir();
+  const [a, b] = [await startSshd(dir), await startSshd(dir)];
+  try {
+    const file = `${dir}/hosts`;
+    await Deno.writeTextFile(file, `# the first host\n1/${a.login}\n`);
+    const child = command(
+      [
+        "--quiet",
+        "--sshloginfile",
+        file,
+        "--ssh",
+        a.ssh.join(" "),
+        "--joblog",
+        "-",
+        "--",
+        "sleep",
+        ":::",
+        ...Array(8).fill("0.4"),
+      ],
+    ).spawn();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await Deno.writeTextFile(file, `1/${b.login}, # a comma list too\n`);
+    const { code, stdout } = await child.output();
+    assertEquals(code, 0);
+    const hosts = new TextDecoder().decode(stdout).trim().split("\n").slice(1)
+      .map((line) => line.split("\t")[1]);
+    assertEquals(hosts.length, 8);
+    assertEquals(new Set(hosts), new Set([a.login, b.login]));
+    assert(hosts.filter((host) => host === a.login).length <= 4, hosts.join(" "));
+  } finally {
+    await a.stop();
+    await b.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -60,6 +60,8 @@ export interface CliConfig {
   delay: number;
   /** `-S`, `--sshlogin` (repeated, or comma lists): the hosts to run commands on, or undefined. */
   hosts: string[] | undefined;
+  /** `--sshloginfile FILE`: more hosts, one per line, read again every second. */
+  sshloginfile: string | undefined;
   /** `--ssh CMD`: the ssh command, split at spaces, or undefined for the default. */
   ssh: string[] | undefined;
   /** `--line-buffer`: each task's output line by line as it comes. */
@@ -125,6 +127,7 @@ const STRINGS = [
   "results",
   "arg-file",
   "sshlogin",
+  "sshloginfile",
   "ssh",
   "key-sep",
   "module",
@@ -297,6 +300,7 @@ export function parseCli(args: string[]): CliConfig {
       ? strings("sshlogin").flatMap((list) => list.split(",")).filter((host) => host !== "")
       : undefined,
     ssh: str("ssh")?.trim().split(/\s+/),
+    sshloginfile: str("sshloginfile"),
     keySep: str("key-sep"),
     shell: bool("shell"),
     module: str("module"),
@@ -346,8 +350,10 @@ export function parseCli(args: string[]): CliConfig {
     throw new UsageError("no command given (put it after '--', or use --module FILE)");
   }
   if (config.module === undefined && !config.shell) refuseShellText(command);
-  if (config.hosts !== undefined || config.ssh !== undefined) {
-    if (config.hosts === undefined) throw new UsageError("--ssh needs --sshlogin");
+  if (config.hosts !== undefined || config.ssh !== undefined || config.sshloginfile !== undefined) {
+    if (config.hosts === undefined && config.sshloginfile === undefined) {
+      throw new UsageError("--ssh needs --sshlogin or --sshloginfile");
+    }
     if (config.module !== undefined) {
       throw new UsageError("--sshlogin runs commands: not with --module");
     }

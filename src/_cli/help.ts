@@ -56,6 +56,8 @@ Running:
   -S, --sshlogin LOGINS  run the commands on these hosts over ssh:
                          [N/][user@]host[:port], ':' for here, comma lists
                          or repeated (N: job slots, default the host's cores)
+      --sshloginfile FILE  more hosts, one per line (or comma lists), read
+                         again every second: hosts can join and leave mid-run
       --ssh CMD          the ssh command (default: ssh -o BatchMode=yes)
       --retries N        attempts per task in all, the first included (0: no
                          limit); each attempt with its own timeout

@@ -25,6 +25,22 @@ import type { ProcResult } from "../result.ts";
 import type { SshLogin } from "./sshlogin.ts";
 import { remoteCommandLine, takeFrame } from "./wrapper.ts";
 
+/** How often a re-readable list of hosts is read again. */
+const REREAD_MS = 1000;
+
+/** A host as the engine keeps it. */
+function newHost(login: SshLogin): Host {
+  return {
+    login,
+    name: login.destination === null
+      ? null
+      : `${login.destination}${login.port === undefined ? "" : `:${login.port}`}`,
+    slots: login.slots ?? (login.destination === null ? navigator.hardwareConcurrency : undefined),
+    running: 0,
+    down: false,
+  };
+}
+
 /** Slots assumed for a host whose core count is not known yet (see capacity). */
 const PROVISIONAL_SLOTS = 64;
 
@@ -42,12 +58,16 @@ const SIGNAL_NAMES: Record<number, Deno.Signal> = {
 
 interface Host {
   login: SshLogin;
+  /** No longer in the list of hosts (see `refresh`): it starts no more tasks. */
+  retired?: boolean;
   /** Its name in results: the sshlogin without its slots, or null for this machine. */
   name: string | null;
   /** Job slots, once known. */
   slots: number | undefined;
   running: number;
   down: boolean;
+  /** Its core count has been asked for. */
+  probed?: boolean;
 }
 
 interface Job {
@@ -76,38 +96,63 @@ export class SshEngine implements Engine {
   #slots = new SlotNumbers();
   #stopped: { reason: unknown } | undefined;
   #probing: Promise<void> | undefined;
+  #refresh: (() => SshLogin[]) | undefined;
+  #refreshTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     program: Extract<Program, { kind: "command" }>,
     options: ResolvedOptions,
     logins: SshLogin[],
     ssh: readonly string[],
+    refresh?: () => SshLogin[],
   ) {
     this.#template = commandTemplate(program, options);
     this.#options = options;
     this.#ssh = ssh;
-    this.#hosts = logins.map((login) => ({
-      login,
-      name: login.destination === null
-        ? null
-        : `${login.destination}${login.port === undefined ? "" : `:${login.port}`}`,
-      slots: login.slots ??
-        (login.destination === null ? navigator.hardwareConcurrency : undefined),
-      running: 0,
-      down: false,
-    }));
+    this.#refresh = refresh;
+    this.#hosts = logins.map(newHost);
     // A host's core count is found once the run starts; until then the
-    // runner may hand over this many tasks, which wait here for a slot.
-    this.capacity = this.#hosts.reduce((sum, host) => sum + (host.slots ?? PROVISIONAL_SLOTS), 0);
+    // runner may hand over this many tasks, which wait here for a slot. Hosts
+    // may come later when the list is re-read: then room for more.
+    const slots = this.#hosts.reduce((sum, host) => sum + (host.slots ?? PROVISIONAL_SLOTS), 0);
+    this.capacity = refresh ? Math.max(slots, 1024) : slots;
   }
 
   start(): void {
-    const unknown = this.#hosts.filter((host) => host.slots === undefined);
+    this.#probeUnknown();
+    if (this.#refresh) {
+      const timer = setInterval(() => this.#reread(), REREAD_MS);
+      Deno.unrefTimer(timer);
+      this.#refreshTimer = timer;
+    }
+  }
+
+  #probeUnknown(): void {
+    const unknown = this.#hosts.filter((host) => host.slots === undefined && !host.probed);
     if (unknown.length === 0) return;
-    this.#probing = Promise.all(unknown.map((host) => this.#probe(host))).then(() => {
-      this.#probing = undefined;
+    for (const host of unknown) host.probed = true;
+    const probes = Promise.all(unknown.map((host) => this.#probe(host)));
+    const all = Promise.all([this.#probing, probes]).then(() => {
+      if (this.#probing === all) this.#probing = undefined;
       this.#pump();
     });
+    this.#probing = all;
+  }
+
+  /** Re-reads the list of hosts: new ones join, those gone from it start nothing more. */
+  #reread(): void {
+    let logins: SshLogin[];
+    try {
+      logins = this.#refresh!();
+    } catch {
+      return; // Unreadable now: keep the hosts as they are.
+    }
+    const texts = new Set(logins.map((login) => login.text));
+    for (const host of this.#hosts) host.retired = !texts.has(host.login.text);
+    const known = new Set(this.#hosts.map((host) => host.login.text));
+    for (const login of logins) if (!known.has(login.text)) this.#hosts.push(newHost(login));
+    this.#probeUnknown();
+    this.#pump();
   }
 
   submit(result: ProcResult, done: AttemptDone): void {
@@ -130,6 +175,7 @@ export class SshEngine implements Engine {
   }
 
   close(): Promise<void> {
+    clearInterval(this.#refreshTimer);
     return this.#probing ?? Promise.resolve();
   }
 
@@ -152,7 +198,7 @@ export class SshEngine implements Engine {
       const host = this.#pick(job);
       if (host === undefined) {
         const waiting = this.#probing !== undefined ||
-          this.#hosts.some((h) => !h.down && !job.failedOn.has(h));
+          this.#hosts.some((h) => !h.down && !h.retired && !job.failedOn.has(h));
         if (waiting) {
           this.#queue.unshift([job]);
           return;
@@ -170,7 +216,9 @@ export class SshEngine implements Engine {
   #pick(job: Job): Host | undefined {
     let best: Host | undefined;
     for (const host of this.#hosts) {
-      if (host.down || host.slots === undefined || host.running >= host.slots) continue;
+      if (host.down || host.retired || host.slots === undefined || host.running >= host.slots) {
+        continue;
+      }
       if (job.failedOn.has(host)) continue;
       if (!best || host.running / host.slots < best.running / best.slots!) best = host;
     }

@@ -32,3 +32,19 @@ export function parseSshLogin(text: unknown, where: string): SshLogin {
   }
   return { text: text as string, slots, destination: match[2] ? null : match[3]!, port };
 }
+
+/**
+ * An internal option of ProcRunAsync (a symbol): a function that gives the
+ * list of hosts again; it is called every second while the run goes on, so
+ * that hosts can be added or removed mid-run (the CLI's `--sshloginfile`).
+ */
+export const HOSTS_REFRESH: unique symbol = Symbol("procrun.hostsRefresh");
+
+/** The sshlogins of a `--sshloginfile`: one or a comma list per line; `#` starts a comment. */
+export function loginFileHosts(text: string): string[] {
+  return text.split("\n")
+    .map((line) => line.replace(/#.*/, "").trim())
+    .flatMap((line) => line.split(","))
+    .map((host) => host.trim())
+    .filter((host) => host !== "");
+}

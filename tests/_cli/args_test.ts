@@ -44,6 +44,7 @@ Deno.test("parseCli() gives the defaults for a bare command", () => {
     lineBuffer: false,
     hosts: undefined,
     ssh: undefined,
+    sshloginfile: undefined,
     joblog: undefined,
     progress: undefined,
     output: "default",
@@ -292,6 +293,7 @@ Deno.test("parseCli() refuses --timeout P% where the engine cannot change a task
 Deno.test("parseCli() reads -S (repeated, comma lists) and --ssh", () => {
   const config = parseCli(["-S", "2/a,b", "--sshlogin", ":", "--ssh", "ssh -p 22", "true"]);
   assertEquals([config.hosts, config.ssh], [["2/a", "b", ":"], ["ssh", "-p", "22"]]);
-  refused(["--ssh", "ssh", "true"], "--ssh needs --sshlogin");
+  refused(["--ssh", "ssh", "true"], "--ssh needs --sshlogin or --sshloginfile");
+  assertEquals(parseCli(["--sshloginfile", "hosts.txt", "true"]).sshloginfile, "hosts.txt");
   refused(["-S", "a", "--engine", "workers", "true"], "--sshlogin needs --engine async");
 });

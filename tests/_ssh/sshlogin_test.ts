@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { parseSshLogin } from "../../src/_ssh/sshlogin.ts";
+import { loginFileHosts, parseSshLogin } from "../../src/_ssh/sshlogin.ts";
 
 Deno.test("parseSshLogin() reads GNU parallel's [N/][user@]host[:port] and ':'", () => {
   assertEquals(parseSshLogin("build1", "h"), {
@@ -26,4 +26,8 @@ Deno.test("parseSshLogin() refuses what is not an sshlogin, naming where it was"
   for (const bad of ["", "0/host", "a b", "host:0", "host:99999", "@host", 3]) {
     assertThrows(() => parseSshLogin(bad, "hosts[2]"), TypeError, "'hosts[2]' must be an sshlogin");
   }
+});
+
+Deno.test("loginFileHosts() reads one sshlogin or a comma list per line, # comments and blank lines left out", () => {
+  assertEquals(loginFileHosts("# hosts\n2/a\n\n b , c # two\n:\n"), ["2/a", "b", "c", ":"]);
 });
