@@ -25,6 +25,9 @@ import type { ProcResult } from "../result.ts";
 import type { SshLogin } from "./sshlogin.ts";
 import { remoteCommandLine, takeFrame } from "./wrapper.ts";
 
+/** How long a host that is down waits before it is asked again. */
+const RETRY_DOWN_MS = 2000;
+
 /** How often a re-readable list of hosts is read again. */
 const REREAD_MS = 1000;
 
@@ -98,6 +101,8 @@ export class SshEngine implements Engine {
   #probing: Promise<void> | undefined;
   #refresh: (() => SshLogin[]) | undefined;
   #refreshTimer: ReturnType<typeof setInterval> | undefined;
+  #downTimers = new Set<ReturnType<typeof setTimeout>>();
+  #closed = false;
 
   constructor(
     program: Extract<Program, { kind: "command" }>,
@@ -175,20 +180,45 @@ export class SshEngine implements Engine {
   }
 
   close(): Promise<void> {
+    this.#closed = true;
     clearInterval(this.#refreshTimer);
+    for (const timer of this.#downTimers) clearTimeout(timer);
     return this.#probing ?? Promise.resolve();
   }
 
   /** Asks a host for its core count; a host that does not answer is down. */
   async #probe(host: Host): Promise<void> {
+    const cores = await this.#cores(host);
+    if (cores === null) return this.#markDown(host);
+    host.slots ??= cores;
+  }
+
+  /** The host's core count, or null when it does not answer. */
+  async #cores(host: Host): Promise<number | null> {
     const words = ["getconf", "_NPROCESSORS_ONLN"];
     const outcome = await runCommand(
       this.#sshSpec(host, words, { timeoutMs: 30_000, stdin: undefined }),
     );
     const frame = takeFrame(outcome.stderrBytes ?? new Uint8Array());
     const cores = Number(new TextDecoder().decode(outcome.stdoutBytes ?? new Uint8Array()).trim());
-    if (frame?.status === 0 && Number.isInteger(cores) && cores > 0) host.slots = cores;
-    else host.down = true;
+    return frame?.status === 0 && Number.isInteger(cores) && cores > 0 ? cores : null;
+  }
+
+  /** Marks a host down and asks it again later: once it answers, it takes tasks again. */
+  #markDown(host: Host): void {
+    if (host.down) return;
+    host.down = true;
+    const timer = setTimeout(async () => {
+      this.#downTimers.delete(timer);
+      if (this.#closed || this.#controller.signal.aborted) return;
+      const cores = await this.#cores(host);
+      host.down = false;
+      if (cores === null) return this.#markDown(host);
+      host.slots ??= cores;
+      this.#pump();
+    }, RETRY_DOWN_MS);
+    Deno.unrefTimer(timer);
+    this.#downTimers.add(timer);
   }
 
   /** Starts queued tasks on hosts with a free slot. */
@@ -271,7 +301,7 @@ export class SshEngine implements Engine {
         const settled = this.#remoteOutcome(outcome, spec.encoding === "buffer");
         if (settled === null) {
           // ssh failed or the connection went: not the task's failure.
-          host.down = true;
+          this.#markDown(host);
           job.failedOn.add(host);
           this.#queue.unshift([job]);
           this.#pump();

@@ -182,3 +182,27 @@ Deno.test("ProcRunAsync with hosts: standard error past maxOutputBytes is cut, a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("ProcRunAsync with hosts: a host that was down is asked again, and takes tasks once it answers", async () => {
+  const dir = await Deno.makeTempDir();
+  const [flaky, steady] = [await startSshd(dir), await startSshd(dir)];
+  await flaky.stop();
+  try {
+    const tasks = Array.from({ length: 12 }, (_, i): [number, number] => [i, 0.5]);
+    const run = new ProcRunAsync(["sleep"], tasks, {
+      hosts: [`1/${flaky.login}`, `1/${steady.login}`],
+      ssh: steady.ssh,
+    });
+    const running = run.runAll();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await flaky.restart();
+    const results = await running;
+    assert(results.every((r) => r.success), results.find((r) => !r.success)?.error ?? "");
+    const onFlaky = results.filter((r) => r.host === flaky.login).length;
+    assert(onFlaky >= 1 && onFlaky < 12, `${onFlaky} of 12 ran on the host that came back`);
+  } finally {
+    await flaky.stop();
+    await steady.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

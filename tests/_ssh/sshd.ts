@@ -12,6 +12,8 @@ export interface Sshd {
   /** The ssh command that reaches it (the client key, no known_hosts). */
   ssh: string[];
   stop(): Promise<void>;
+  /** Starts it again on the same port, after stop(). */
+  restart(): Promise<void>;
 }
 
 const SSHD = "/usr/sbin/sshd";
@@ -81,18 +83,24 @@ async function tryStart(dir: string, port: number): Promise<Sshd | undefined> {
       "LogLevel ERROR",
     ].join("\n") + "\n",
   );
-  const child = new Deno.Command(SSHD, {
-    args: ["-D", "-e", "-f", `${here}/sshd_config`],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const exited = child.status.then(() => true);
-  for (let i = 0; i < 200 && !(await exists(`${here}/sshd.pid`)); i++) {
-    if (await Promise.race([exited, new Promise((r) => setTimeout(() => r(false), 25))])) {
-      return undefined; // It could not listen there.
+  const spawn = async (): Promise<Deno.ChildProcess | undefined> => {
+    await Deno.remove(`${here}/sshd.pid`).catch(() => {});
+    const child = new Deno.Command(SSHD, {
+      args: ["-D", "-e", "-f", `${here}/sshd_config`],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const exited = child.status.then(() => true);
+    for (let i = 0; i < 200 && !(await exists(`${here}/sshd.pid`)); i++) {
+      if (await Promise.race([exited, new Promise((r) => setTimeout(() => r(false), 25))])) {
+        return undefined; // It could not listen there.
+      }
     }
-  }
+    return child;
+  };
+  let child = await spawn();
+  if (!child) return undefined;
   const user = await run("id", ["-un"]);
   return {
     port,
@@ -112,11 +120,16 @@ async function tryStart(dir: string, port: number): Promise<Sshd | undefined> {
     ],
     stop: async () => {
       try {
-        child.kill("SIGTERM");
+        child!.kill("SIGTERM");
       } catch {
         // Already gone.
       }
-      await child.status;
+      await child!.status;
+    },
+    restart: async () => {
+      const again = await spawn();
+      if (!again) throw new Error(`sshd could not listen on ${port} again`);
+      child = again;
     },
   };
 }
