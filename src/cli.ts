@@ -353,7 +353,16 @@ export async function main(args: string[]): Promise<number> {
       },
       retry: retryOption(config),
       // -S: the ssh engine (ProcRunAsync's hosts option).
-      ...(hosts === undefined ? {} : { hosts: hosts(), ssh: config.ssh, [HOSTS_REFRESH]: hosts }),
+      ...(hosts === undefined ? {} : {
+        hosts: hosts(),
+        ssh: config.ssh,
+        remoteCwd: config.workdir,
+        // --env NAME: this machine's value, as GNU parallel copies it.
+        remoteEnv: Object.fromEntries(
+          config.envNames.map((name) => [name, Deno.env.get(name) ?? ""]),
+        ),
+        [HOSTS_REFRESH]: hosts,
+      }),
       halt: config.halt,
     });
     progress?.start();

@@ -42,6 +42,13 @@ export interface ProcRunAsyncOptions extends ProcRunOptions {
    * `["ssh", "-o", "BatchMode=yes"]`.
    */
   ssh?: string[];
+  /**
+   * For `hosts`: the working directory of the commands on each host (made if
+   * missing); by default the login's home. `cwd` is this machine's.
+   */
+  remoteCwd?: string;
+  /** For `hosts`: variables set for the commands on each host (`env` is this machine's). */
+  remoteEnv?: Record<string, string>;
 }
 
 const DEFAULT_SSH = ["ssh", "-o", "BatchMode=yes"];
@@ -52,7 +59,7 @@ function engineFor(
   resolved: ResolvedOptions,
   options: ProcRunAsyncOptions,
 ): Engine {
-  const { hosts, ssh = DEFAULT_SSH } = options;
+  const { hosts, ssh = DEFAULT_SSH, remoteCwd, remoteEnv } = options;
   if (hosts === undefined) return new AsyncEngine(program, resolved);
   if (!Array.isArray(hosts) || hosts.length === 0) {
     throw new TypeError(invalid("ProcRunAsync", "hosts", "a non-empty array of sshlogins", hosts));
@@ -65,11 +72,28 @@ function engineFor(
       invalid("ProcRunAsync", "hosts", "left out for function tasks (they run here)", hosts),
     );
   }
+  if (remoteCwd !== undefined && (typeof remoteCwd !== "string" || remoteCwd === "")) {
+    throw new TypeError(invalid("ProcRunAsync", "remoteCwd", "a non-empty string", remoteCwd));
+  }
+  if (
+    remoteEnv !== undefined &&
+    (remoteEnv === null || typeof remoteEnv !== "object" ||
+      Object.entries(remoteEnv).some(([name, value]) =>
+        !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || typeof value !== "string"
+      ))
+  ) {
+    throw new TypeError(
+      invalid("ProcRunAsync", "remoteEnv", "an object of variable names to strings", remoteEnv),
+    );
+  }
   const logins = hosts.map((host, i) => parseSshLogin(host, `hosts[${i}]`));
   const again = (options as { [HOSTS_REFRESH]?: () => string[] })[HOSTS_REFRESH];
   const refresh = again &&
     (() => again().map((host, i) => parseSshLogin(host, `hosts[${i}]`)));
-  return new SshEngine(program, resolved, logins, ssh, refresh);
+  return new SshEngine(program, resolved, logins, ssh, refresh, {
+    workdir: remoteCwd,
+    env: remoteEnv,
+  });
 }
 
 /**
@@ -128,6 +152,8 @@ export class ProcRunAsync extends ProcRun {
     const { program, options: resolved } = resolveRun("ProcRunAsync", pargs, tasks, options, 4, [
       "hosts",
       "ssh",
+      "remoteCwd",
+      "remoteEnv",
     ]);
     super("ProcRunAsync", tasks, resolved, engineFor(program, resolved, options));
   }

@@ -62,6 +62,10 @@ export interface CliConfig {
   hosts: string[] | undefined;
   /** `--sshloginfile FILE`: more hosts, one per line, read again every second. */
   sshloginfile: string | undefined;
+  /** `--workdir DIR`: the commands' working directory on the hosts. */
+  workdir: string | undefined;
+  /** `--env NAME` (repeated): variables copied from here to the commands on the hosts. */
+  envNames: string[];
   /** `--ssh CMD`: the ssh command, split at spaces, or undefined for the default. */
   ssh: string[] | undefined;
   /** `--line-buffer`: each task's output line by line as it comes. */
@@ -129,6 +133,8 @@ const STRINGS = [
   "sshlogin",
   "sshloginfile",
   "ssh",
+  "workdir",
+  "env",
   "key-sep",
   "module",
   "export",
@@ -217,7 +223,7 @@ export function parseCli(args: string[]): CliConfig {
     string: STRINGS,
     boolean: BOOLEANS,
     negatable: ["progress"],
-    collect: ["arg-file", "sshlogin"],
+    collect: ["arg-file", "sshlogin", "env"],
     alias: ALIASES,
     unknown: (arg: string, key?: string) => {
       if (key !== undefined) unknown ??= arg;
@@ -301,6 +307,8 @@ export function parseCli(args: string[]): CliConfig {
       : undefined,
     ssh: str("ssh")?.trim().split(/\s+/),
     sshloginfile: str("sshloginfile"),
+    workdir: str("workdir"),
+    envNames: strings("env"),
     keySep: str("key-sep"),
     shell: bool("shell"),
     module: str("module"),
@@ -350,9 +358,11 @@ export function parseCli(args: string[]): CliConfig {
     throw new UsageError("no command given (put it after '--', or use --module FILE)");
   }
   if (config.module === undefined && !config.shell) refuseShellText(command);
-  if (config.hosts !== undefined || config.ssh !== undefined || config.sshloginfile !== undefined) {
+  const remote = config.ssh !== undefined || config.workdir !== undefined ||
+    config.envNames.length > 0;
+  if (config.hosts !== undefined || remote || config.sshloginfile !== undefined) {
     if (config.hosts === undefined && config.sshloginfile === undefined) {
-      throw new UsageError("--ssh needs --sshlogin or --sshloginfile");
+      throw new UsageError("--ssh, --workdir and --env need --sshlogin or --sshloginfile");
     }
     if (config.module !== undefined) {
       throw new UsageError("--sshlogin runs commands: not with --module");

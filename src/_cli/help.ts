@@ -59,6 +59,8 @@ Running:
       --sshloginfile FILE  more hosts, one per line (or comma lists), read
                          again every second: hosts can join and leave mid-run
       --ssh CMD          the ssh command (default: ssh -o BatchMode=yes)
+      --workdir DIR      the commands' working directory on the hosts (made)
+      --env NAME         copy this variable to the commands on the hosts
       --retries N        attempts per task in all, the first included (0: no
                          limit); each attempt with its own timeout
       --retry-delay SECONDS  wait before the first retry, doubling after each

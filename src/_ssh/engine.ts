@@ -23,7 +23,7 @@ import { recordCancel, recordError, recordOutcome } from "../_record.ts";
 import { epochNow } from "../_util.ts";
 import type { ProcResult } from "../result.ts";
 import type { SshLogin } from "./sshlogin.ts";
-import { remoteCommandLine, takeFrame } from "./wrapper.ts";
+import { remoteCommandLine, type RemotePlace, takeFrame } from "./wrapper.ts";
 
 /** How long a host that is down waits before it is asked again. */
 const RETRY_DOWN_MS = 2000;
@@ -103,6 +103,7 @@ export class SshEngine implements Engine {
   #refreshTimer: ReturnType<typeof setInterval> | undefined;
   #downTimers = new Set<ReturnType<typeof setTimeout>>();
   #closed = false;
+  #place: RemotePlace;
 
   constructor(
     program: Extract<Program, { kind: "command" }>,
@@ -110,7 +111,9 @@ export class SshEngine implements Engine {
     logins: SshLogin[],
     ssh: readonly string[],
     refresh?: () => SshLogin[],
+    place: RemotePlace = {},
   ) {
+    this.#place = place;
     this.#template = commandTemplate(program, options);
     this.#options = options;
     this.#ssh = ssh;
@@ -273,7 +276,7 @@ export class SshEngine implements Engine {
         ...(port === undefined ? [] : ["-p", String(port)]),
         "--",
         destination!,
-        remoteCommandLine(words, grace),
+        remoteCommandLine(words, grace, this.#place),
       ],
       // The wrapper's frame must reach the end of stderr.
       spoolBytes: 0,

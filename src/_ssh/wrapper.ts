@@ -33,9 +33,27 @@ const WRAPPER = [
   'exit "$code"',
 ].join("\n");
 
+/** Where and with what environment a remote command runs. */
+export interface RemotePlace {
+  /** The working directory on the host (created if missing), or undefined for the login's. */
+  workdir?: string;
+  /** Variables set for the command there. */
+  env?: Record<string, string>;
+}
+
 /** The command line ssh gives the remote shell: the wrapper around `words`. */
-export function remoteCommandLine(words: readonly string[], graceSeconds: number): string {
-  return ["sh", "-c", WRAPPER, "procrun", String(graceSeconds), ...words].map(shellQuote).join(" ");
+export function remoteCommandLine(
+  words: readonly string[],
+  graceSeconds: number,
+  place: RemotePlace = {},
+): string {
+  const env = Object.entries(place.env ?? {}).map(([name, value]) => `${name}=${value}`);
+  const wrapper = ["sh", "-c", WRAPPER, "procrun", String(graceSeconds)];
+  const line = [...(env.length ? ["env", ...env] : []), ...wrapper, ...words].map(shellQuote)
+    .join(" ");
+  if (place.workdir === undefined) return line;
+  const dir = shellQuote(place.workdir);
+  return `mkdir -p -- ${dir} && cd -- ${dir} && ${line}`;
 }
 
 /**

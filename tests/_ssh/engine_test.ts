@@ -206,3 +206,22 @@ Deno.test("ProcRunAsync with hosts: a host that was down is asked again, and tak
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("ProcRunAsync with hosts: remoteCwd and remoteEnv set the commands' directory and variables there", async () => {
+  const dir = await Deno.makeTempDir();
+  const sshd = await startSshd(dir);
+  try {
+    const work = `${dir}/remote work`;
+    const run = new ProcRunAsync(["sh", "-c", 'pwd; echo "$GREETING"'], [["a", ""]], {
+      hosts: [sshd.login],
+      ssh: sshd.ssh,
+      remoteCwd: work,
+      remoteEnv: { GREETING: "hello 'there'" },
+    });
+    const [result] = await run.runAll();
+    assertEquals(result!.stdout, `${work}\nhello 'there'\n`, result!.stderr);
+  } finally {
+    await sshd.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
