@@ -5,6 +5,7 @@
  * @module
  */
 import { decodeEscaped } from "../_text.ts";
+import { concatBytes } from "../_bytes.ts";
 
 /** Waits `ms`, or less if `signal` aborts. */
 function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
@@ -53,7 +54,7 @@ export async function* readLines(
       wake = undefined;
       if (chunk === null) return;
       if (chunk.done) break;
-      const bytes = rest.length === 0 ? chunk.value : concat(rest, chunk.value);
+      const bytes = rest.length === 0 ? chunk.value : concatBytes([rest, chunk.value]);
       const end = bytes.lastIndexOf(delimiter);
       if (end === -1) {
         rest = bytes;
@@ -76,13 +77,6 @@ export async function* readLines(
 }
 
 const NEWLINE = 0x0a;
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const all = new Uint8Array(a.length + b.length);
-  all.set(a);
-  all.set(b, a.length);
-  return all;
-}
 
 /** Where a task came from: its 1-based sequence number in the input. */
 export interface TaskOrigin {

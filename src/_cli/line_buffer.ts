@@ -6,16 +6,10 @@
  * @module
  */
 import type { ProcResult } from "../result.ts";
+import { concatBytes } from "../_bytes.ts";
 import { type OutputQueue, prefixLines } from "./output.ts";
 
 type Stream = "stdout" | "stderr";
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const all = new Uint8Array(a.length + b.length);
-  all.set(a);
-  all.set(b, a.length);
-  return all;
-}
 
 /** Holds each running task's unfinished line, per stream. */
 export class LineBuffer {
@@ -36,7 +30,7 @@ export class LineBuffer {
   add(result: ProcResult, stream: Stream, chunk: Uint8Array): void {
     let held = this.#held.get(result);
     if (!held) this.#held.set(result, held = {});
-    const bytes = held[stream] ? concat(held[stream]!, chunk) : chunk;
+    const bytes = held[stream] ? concatBytes([held[stream]!, chunk]) : chunk;
     const end = bytes.lastIndexOf(0x0a);
     if (end === -1) {
       held[stream] = bytes;

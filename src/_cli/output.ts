@@ -7,6 +7,7 @@
  */
 
 import { removeSpool } from "../_spool.ts";
+import { concatBytes, writeAll } from "../_bytes.ts";
 
 const encoder = new TextEncoder();
 
@@ -84,31 +85,14 @@ export function prefixLines(
     atStart = end !== -1;
     start = stop;
   }
-  const all = new Uint8Array(parts.reduce((size, part) => size + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    all.set(part, offset);
-    offset += part.length;
-  }
-  return { bytes: all, atStart };
+  return { bytes: parts.length === 0 ? bytes : concatBytes(parts), atStart };
 }
 
 /** The pieces as one run of bytes. */
 function joined(data: (string | Uint8Array)[]): Uint8Array {
-  const parts = data.map((piece) => typeof piece === "string" ? encoder.encode(piece) : piece);
-  if (parts.length === 1) return parts[0]!;
-  const all = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    all.set(part, offset);
-    offset += part.length;
-  }
-  return all;
-}
-
-async function writeAll(stream: Stream, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await stream.write(bytes.subarray(offset));
+  return concatBytes(
+    data.map((piece) => typeof piece === "string" ? encoder.encode(piece) : piece),
+  );
 }
 
 /**

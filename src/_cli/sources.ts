@@ -6,6 +6,7 @@
  * @module
  */
 import type { InputSource } from "./args.ts";
+import { concatBytes } from "../_bytes.ts";
 import { decodeEscaped } from "../_text.ts";
 
 /** The values of a `::::` or `-a` file: its non-empty lines (or `delimiter`-ended items). */
@@ -36,13 +37,7 @@ function readAllStdin(): Uint8Array {
     if (n === null) break;
     chunks.push(buffer.slice(0, n));
   }
-  const all = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return all;
+  return concatBytes(chunks);
 }
 
 /**

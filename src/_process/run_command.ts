@@ -11,6 +11,7 @@ import type { OutputEncoding } from "../types.ts";
 import { illFormed } from "../_text.ts";
 import { type ClearTimer, setLongTimeout } from "../_util.ts";
 import { commandArgs } from "./command_args.ts";
+import { concatBytes, writeAll } from "../_bytes.ts";
 import { stopGroup, trackGroup, untrackGroup } from "./groups.ts";
 import { spawnGrouped } from "./spawn.ts";
 
@@ -187,19 +188,7 @@ async function capture(
     file?.close();
   }
   if (path !== null) return { bytes: NO_BYTES, truncated, file: path };
-  if (chunks.length <= 1) return { bytes: chunks[0] ?? NO_BYTES, truncated, file: null };
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return { bytes: all, truncated, file: null };
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await file.write(bytes.subarray(offset));
+  return { bytes: chunks.length === 0 ? NO_BYTES : concatBytes(chunks), truncated, file: null };
 }
 
 /**
