@@ -28,7 +28,7 @@ import { MedianRun } from "./_cli/median.ts";
 import { HOSTS_REFRESH, loginFileHosts } from "./_ssh/sshlogin.ts";
 import { JobLog, readJobLog } from "./_cli/joblog.ts";
 import { OutputQueue } from "./_cli/output.ts";
-import { buildProgram, type CliProgram } from "./_cli/program.ts";
+import { buildProgram, type CliProgram, valuesOf } from "./_cli/program.ts";
 import { ProgressBar } from "./_cli/progress.ts";
 import { Renderer } from "./_cli/render.ts";
 import type { ProcRun } from "./proc_run.ts";
@@ -267,8 +267,7 @@ export async function main(args: string[]): Promise<number> {
   else note = () => {};
   const tagOf = config.tag === undefined
     ? undefined
-    : (input: unknown, seq: number) =>
-      expandWord(config.tag!, Array.isArray(input) ? input : [String(input)], seq).join(" ");
+    : (input: unknown, seq: number) => expandWord(config.tag!, valuesOf(input), seq).join(" ");
   const lineBuffer = config.lineBuffer && program.isCommand
     ? new LineBuffer(out, (result) => {
       const origin = feed.peek(result.key);

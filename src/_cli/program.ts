@@ -38,7 +38,7 @@ function withSlot(words: string[], slot: number | null | undefined): string[] {
 }
 
 /** A task's input (one value or several) as its list of values. */
-function valuesOf(input: unknown): string[] {
+export function valuesOf(input: unknown): string[] {
   return Array.isArray(input) ? input.map(String) : [String(input)];
 }
 

@@ -17,11 +17,7 @@ import { inspectLine } from "../_util.ts";
 import { removeSpool, takeSpool } from "../_spool.ts";
 import { prefixLines } from "./output.ts";
 import { writeResult } from "./results.ts";
-
-/** A task's input as its list of values. */
-function valuesOf(input: unknown): string[] {
-  return Array.isArray(input) ? input.map(String) : [String(input)];
-}
+import { valuesOf } from "./program.ts";
 
 const encoder = new TextEncoder();
 
