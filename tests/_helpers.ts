@@ -86,3 +86,13 @@ export async function deno(args: string[], timeoutMs = 20_000) {
   clearTimeout(timer);
   return { status, out, err };
 }
+
+/** Whether `path` exists. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -9,7 +9,7 @@ import {
   assertStringIncludes,
 } from "@std/assert";
 import denoJson from "../deno.json" with { type: "json" };
-import { groupMembers, isAlive, readUntil, waitFor } from "./_helpers.ts";
+import { exists, groupMembers, isAlive, readUntil, waitFor } from "./_helpers.ts";
 import { startSshd } from "./_ssh/sshd.ts";
 
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
@@ -67,15 +67,6 @@ function jsonLines(text: string): Record<string, unknown>[] {
 
 async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "procrun_cli_" });
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // ---- Inputs ----------------------------------------------------------------

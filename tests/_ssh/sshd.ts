@@ -16,6 +16,8 @@ export interface Sshd {
   restart(): Promise<void>;
 }
 
+import { exists } from "../_helpers.ts";
+
 const SSHD = "/usr/sbin/sshd";
 
 async function run(command: string, args: string[]): Promise<string> {
@@ -29,15 +31,6 @@ async function run(command: string, args: string[]): Promise<string> {
     throw new Error(`${command} ${args.join(" ")}: ${new TextDecoder().decode(stderr)}`);
   }
   return new TextDecoder().decode(stdout).trim();
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
