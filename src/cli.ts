@@ -18,8 +18,8 @@ import denoJson from "../deno.json" with { type: "json" };
 import { type CliConfig, parseCli, UsageError } from "./_cli/args.ts";
 import { rawArgs } from "./_cli/argv.ts";
 import { HELP } from "./_cli/help.ts";
-import { type FeedOptions, groups, readLines, TaskFeed } from "./_cli/input.ts";
-import { combine, sourceValues } from "./_cli/sources.ts";
+import type { TaskFeed } from "./_cli/input.ts";
+import { openInput } from "./_cli/sources.ts";
 import { expandWord, SLOT } from "./_cli/replace.ts";
 import { OUTPUT_HOOK, SLOT_MARK, TIMEOUT_FOR } from "./_options.ts";
 import { LineBuffer } from "./_cli/line_buffer.ts";
@@ -57,53 +57,6 @@ function say(text: string): void {
 function useColor(config: CliConfig, stream: { isTerminal(): boolean }): boolean {
   if (config.color !== "auto") return config.color === "always";
   return !Deno.noColor && stream.isTerminal();
-}
-
-/** Said when the tasks are to be typed at a terminal. */
-const TERMINAL_INPUT_WARNING =
-  "procrun: reading tasks from the terminal, one per line (did you forget ::: or --arg-file?); end the input with Ctrl-D";
-
-/**
- * Opens the task input: the sources after the command (`:::`, `::::`) or
- * several `-a` files, combined; else the lines of `--arg-file` or standard
- * input, read as a stream.
- */
-function openInput(config: CliConfig, signal: AbortSignal, options: FeedOptions): TaskFeed {
-  const feedOptions = { ...options, colsep: config.colsep, delayMs: config.delay * 1000 };
-  // -N n: n values per task, from whichever input.
-  const grouped = (source: Iterable<string | string[]> | AsyncIterable<string | string[]>) =>
-    config.maxArgs === undefined ? source : groups(source, config.maxArgs);
-  if (config.sources !== undefined) {
-    const sources = sourceValues(config.sources, config.delimiter);
-    if (config.maxArgs !== undefined) {
-      const all = sources.length === 1 ? sources[0]!.values : combine(sources, config.link);
-      return new TaskFeed(grouped(all), false, undefined, signal, feedOptions);
-    }
-    // One source of words: each is a task as it stands (--key-sep and --colsep apply).
-    if (sources.length === 1 && config.sources[0]!.values !== undefined) {
-      return new TaskFeed(sources[0]!.values, false, config.keySep, signal, feedOptions);
-    }
-    if (sources.length === 1) {
-      return new TaskFeed(sources[0]!.values, true, config.keySep, signal, feedOptions);
-    }
-    return new TaskFeed(combine(sources, config.link), false, config.keySep, signal, feedOptions);
-  }
-  let stream: ReadableStream<Uint8Array>;
-  if (config.argFile !== undefined && config.argFile !== "-") {
-    try {
-      stream = Deno.openSync(config.argFile).readable;
-    } catch (error) {
-      throw new Error(
-        `cannot read --arg-file ${JSON.stringify(config.argFile)}: ${errorText(error)}`,
-      );
-    }
-  } else {
-    // As GNU parallel does: a user at a terminal may have forgotten `:::`.
-    if (Deno.stdin.isTerminal()) console.error(TERMINAL_INPUT_WARNING);
-    stream = Deno.stdin.readable;
-  }
-  const lines = readLines(stream, signal, config.delimiter);
-  return new TaskFeed(grouped(lines), true, config.keySep, signal, feedOptions);
 }
 
 async function createRunner(

@@ -1,12 +1,16 @@
 /**
- * GNU parallel's input sources combined into tasks: every combination of
- * their values (the last source varies fastest), or values paired up where
- * sources are linked (`:::+`, `::::+` without wrapping, `--link` with it).
+ * The CLI's task input: GNU parallel's input sources combined into tasks
+ * (every combination of their values, the last source varying fastest, or
+ * values paired up where sources are linked: `:::+`, `::::+` without
+ * wrapping, `--link` with it), or the lines of `--arg-file` or standard input.
  *
  * @module
  */
 import type { InputSource } from "./args.ts";
 import { concatBytes } from "../_bytes.ts";
+import { errorText } from "../_util.ts";
+import type { CliConfig } from "./args.ts";
+import { type FeedOptions, groups, readLines, TaskFeed } from "./input.ts";
 import { decodeEscaped } from "../_text.ts";
 
 /** The values of a `::::` or `-a` file: its non-empty lines (or `delimiter`-ended items). */
@@ -81,4 +85,51 @@ export function sourceValues(
     values: source.values ?? fileValues(source.file!, delimiter),
     linked: source.linked,
   }));
+}
+
+/** Said when the tasks are to be typed at a terminal. */
+const TERMINAL_INPUT_WARNING =
+  "procrun: reading tasks from the terminal, one per line (did you forget ::: or --arg-file?); end the input with Ctrl-D";
+
+/**
+ * Opens the task input: the sources after the command (`:::`, `::::`) or
+ * several `-a` files, combined; else the lines of `--arg-file` or standard
+ * input, read as a stream.
+ */
+export function openInput(config: CliConfig, signal: AbortSignal, options: FeedOptions): TaskFeed {
+  const feedOptions = { ...options, colsep: config.colsep, delayMs: config.delay * 1000 };
+  // -N n: n values per task, from whichever input.
+  const grouped = (source: Iterable<string | string[]> | AsyncIterable<string | string[]>) =>
+    config.maxArgs === undefined ? source : groups(source, config.maxArgs);
+  if (config.sources !== undefined) {
+    const sources = sourceValues(config.sources, config.delimiter);
+    if (config.maxArgs !== undefined) {
+      const all = sources.length === 1 ? sources[0]!.values : combine(sources, config.link);
+      return new TaskFeed(grouped(all), false, undefined, signal, feedOptions);
+    }
+    // One source of words: each is a task as it stands (--key-sep and --colsep apply).
+    if (sources.length === 1 && config.sources[0]!.values !== undefined) {
+      return new TaskFeed(sources[0]!.values, false, config.keySep, signal, feedOptions);
+    }
+    if (sources.length === 1) {
+      return new TaskFeed(sources[0]!.values, true, config.keySep, signal, feedOptions);
+    }
+    return new TaskFeed(combine(sources, config.link), false, config.keySep, signal, feedOptions);
+  }
+  let stream: ReadableStream<Uint8Array>;
+  if (config.argFile !== undefined && config.argFile !== "-") {
+    try {
+      stream = Deno.openSync(config.argFile).readable;
+    } catch (error) {
+      throw new Error(
+        `cannot read --arg-file ${JSON.stringify(config.argFile)}: ${errorText(error)}`,
+      );
+    }
+  } else {
+    // As GNU parallel does: a user at a terminal may have forgotten `:::`.
+    if (Deno.stdin.isTerminal()) console.error(TERMINAL_INPUT_WARNING);
+    stream = Deno.stdin.readable;
+  }
+  const lines = readLines(stream, signal, config.delimiter);
+  return new TaskFeed(grouped(lines), true, config.keySep, signal, feedOptions);
 }
