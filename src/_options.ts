@@ -8,6 +8,7 @@ import { type ResolvedHalt, resolveHalt } from "./_halt.ts";
 import { invalid, received } from "./_invalid.ts";
 import { type ResolvedRetry, resolveRetry } from "./_retry.ts";
 import { SPOOL_BYTES } from "./_spool.ts";
+import { spawnPath } from "./_process/spawn.ts";
 import { illFormed } from "./_text.ts";
 import type { ProcResult } from "./result.ts";
 import type { OutputEncoding, Pargs, ProcRunOptions, Task, TaskFunction, Tasks } from "./types.ts";
@@ -348,5 +349,8 @@ export function resolveRun(
 ): { program: Program; options: ResolvedOptions } {
   const program = resolvePargs(owner, pargs);
   checkTasks(owner, tasks);
-  return { program, options: resolveOptions(owner, options, defaultWorkers, extra) };
+  const resolved = resolveOptions(owner, options, defaultWorkers, extra);
+  // A bad PROCRUN_SPAWN is refused now, before anything runs.
+  if (program.kind === "command") spawnPath();
+  return { program, options: resolved };
 }

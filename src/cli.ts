@@ -36,6 +36,7 @@ import { ProcRunAsync } from "./proc_run_async.ts";
 import type { ProcRunOptions, Tasks } from "./types.ts";
 import { EXIT_STATUS } from "./_process/signals.ts";
 import { errorText } from "./_util.ts";
+import { spawnPath } from "./_process/spawn.ts";
 import { SPOOL_BYTES } from "./_spool.ts";
 
 /** Bytes of a task's stream held in memory before the rest goes to a temporary file. */
@@ -51,6 +52,16 @@ function say(text: string): void {
     Deno.stderr.writeSync(new TextEncoder().encode(text + "\n"));
   } catch {
     // Nowhere to say it.
+  }
+}
+
+/** The spawn path in use, for --version (PROCRUN_SPAWN chooses it). */
+function spawnPathText(): string {
+  try {
+    const { path, why } = spawnPath();
+    return `commands start by: ${path} (${why})`;
+  } catch (error) {
+    return `commands cannot start: ${errorText(error)}`;
   }
 }
 
@@ -114,7 +125,7 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (config.version) {
-    console.log(`procrun ${denoJson.version}`);
+    console.log(`procrun ${denoJson.version}\n${spawnPathText()}`);
     return 0;
   }
 

@@ -919,7 +919,17 @@ Deno.test("cli --help shows examples and --version reads deno.json", async () =>
   assertStringIncludes(help.stdout, "procrun -j 4 -- sleep ::: 1 7 2 2 1");
   assertStringIncludes(help.stdout, "Exit status:");
   const version = await cli(["--version"]);
-  assertEquals(version.stdout, `procrun ${denoJson.version}\n`);
+  assertEquals(
+    version.stdout,
+    `procrun ${denoJson.version}\ncommands start by: posix_spawn (glibc posix_spawn with POSIX_SPAWN_SETSID)\n`,
+  );
+  const setsid = await cli(["--version"], { env: { PROCRUN_SPAWN: "setsid" } });
+  assertMatch(
+    setsid.stdout,
+    /\ncommands start by: setsid \(the setsid program \(\/\S+\/setsid\)\)\n$/,
+  );
+  const bad = await cli(["--version"], { env: { PROCRUN_SPAWN: "vfork" } });
+  assertStringIncludes(bad.stdout, 'commands cannot start: PROCRUN_SPAWN must be "auto" or one of');
 });
 
 // ---- Signals -----------------------------------------------------------------

@@ -12,6 +12,8 @@ export interface Measure {
   wall: number;
   /** The script's own JSON line, when it printed one. */
   report: Record<string, unknown> | null;
+  /** User + system CPU seconds of the process and its children, when /usr/bin/time is there. */
+  cpu?: number;
 }
 
 /** The figures of one variant of a workload. */
@@ -28,6 +30,8 @@ export interface Row {
   inner?: number;
   /** Tasks per second (whole process), for rate and cpu workloads. */
   rate?: number;
+  /** Median CPU seconds (user + system, the commands included) per 1,000 tasks. */
+  cpuPer1000?: number;
   /** Median peak RSS in MiB, for rss workloads. */
   peakRssMiB?: number;
   /** CPU workload: the single-loop time / this run time (own times, not whole-process). */
@@ -63,9 +67,12 @@ const RATE_KINDS: readonly Kind[] = ["rate", "cpu"];
  * printed last. Throws when it fails or reports failed tasks.
  */
 export async function measure(command: Command): Promise<Measure> {
+  const times = TIME ? await Deno.makeTempFile({ prefix: "procrun_bench_cpu_" }) : undefined;
+  const argv = times ? [TIME!, "-f", "%U %S", "-o", times, ...command.argv] : command.argv;
   const t0 = performance.now();
-  const child = new Deno.Command(command.argv[0]!, {
-    args: command.argv.slice(1),
+  const child = new Deno.Command(argv[0]!, {
+    args: argv.slice(1),
+    env: command.env,
     stdin: command.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
@@ -77,6 +84,13 @@ export async function measure(command: Command): Promise<Measure> {
   }
   const out = await child.output();
   const wall = (performance.now() - t0) / 1000;
+  let cpu: number | undefined;
+  if (times) {
+    const [user, system] = (await Deno.readTextFile(times)).trim().split("\n").at(-1)!
+      .split(" ").map(Number);
+    await Deno.remove(times);
+    if (Number.isFinite(user) && Number.isFinite(system)) cpu = user! + system!;
+  }
   const stdout = new TextDecoder().decode(out.stdout);
   if (!out.success) {
     throw new Error(
@@ -97,8 +111,17 @@ export async function measure(command: Command): Promise<Measure> {
   if (report && typeof report.failed === "number" && report.failed > 0) {
     throw new Error(`${command.argv.join(" ")} reported ${report.failed} failed tasks`);
   }
-  return { wall, report };
+  return { wall, report, cpu };
 }
+
+/** GNU time, for the CPU of each run (Debian's package `time`), or null. */
+const TIME = (() => {
+  try {
+    return Deno.statSync("/usr/bin/time").isFile ? "/usr/bin/time" : null;
+  } catch {
+    return null;
+  }
+})();
 
 /** The median of a non-empty list. */
 export function median(values: number[]): number {
@@ -122,6 +145,7 @@ export async function runWorkload(
   const walls = new Map<string, number[]>(live.map((v) => [v.id, []]));
   const inners = new Map<string, number[]>(live.map((v) => [v.id, []]));
   const rss = new Map<string, number[]>(live.map((v) => [v.id, []]));
+  const cpus = new Map<string, number[]>(live.map((v) => [v.id, []]));
   const failures = new Map<string, string>();
   console.error(`\n${workload.id}: ${workload.title} (${runs} runs each, interleaved)`);
   const rounds = smoke ? runs : runs + 1; // The first round warms caches and is not kept.
@@ -133,6 +157,7 @@ export async function runWorkload(
         const m = await measure(variant.command as Command);
         if (warmup) continue;
         walls.get(variant.id)!.push(m.wall);
+        if (m.cpu !== undefined) cpus.get(variant.id)!.push(m.cpu);
         if (typeof m.report?.seconds === "number") inners.get(variant.id)!.push(m.report.seconds);
         if (typeof m.report?.peakRssMiB === "number") {
           rss.get(variant.id)!.push(m.report.peakRssMiB);
@@ -168,6 +193,8 @@ export async function runWorkload(
     }
     const r = rss.get(variant.id)!;
     if (r.length) row.peakRssMiB = median(r);
+    const cpu = cpus.get(variant.id)!;
+    if (cpu.length && workload.tasks > 0) row.cpuPer1000 = (median(cpu) / workload.tasks) * 1000;
     return row;
   });
   for (const variant of workload.variants) {

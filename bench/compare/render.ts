@@ -30,6 +30,10 @@ export const COLUMNS: Record<Kind, Column[]> = {
       head: (w) => `${w.lead} rate ÷ this`,
       cell: (r, lead) => lead?.rate && r.rate ? fmt(lead.rate / r.rate, 2) : "",
     },
+    {
+      head: "CPU s per 1,000 tasks",
+      cell: (r) => r.cpuPer1000 === undefined ? "-" : fmt(r.cpuPer1000, 2),
+    },
   ],
   cpu: [
     wallSeconds,

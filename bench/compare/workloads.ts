@@ -24,6 +24,8 @@ export interface Command {
   argv: string[];
   /** Fed to standard input. */
   stdin?: string;
+  /** Variables set on top of the bench's own. */
+  env?: Record<string, string>;
 }
 
 /** One row of a workload: procrun or a peer. */
@@ -392,12 +394,42 @@ async function spawn(
         command: script(ctx, "bench/workloads/async_commands.ts", tasks, parallel, "/bin/true"),
       },
       {
+        id: "procrun_async_setsid",
+        label: "procrun ProcRunAsync on the setsid path (PROCRUN_SPAWN=setsid)",
+        command: {
+          ...script(ctx, "bench/workloads/async_commands.ts", tasks, parallel, "/bin/true"),
+          env: { PROCRUN_SPAWN: "setsid" },
+        },
+      },
+      {
+        id: "procrun_workers",
+        label: "procrun ProcRunWorkers commands (the same defaults)",
+        command: script(
+          ctx,
+          "bench/workloads/async_commands.ts",
+          "--workers",
+          tasks,
+          parallel,
+          "/bin/true",
+        ),
+      },
+      {
         id: "procrun_cli",
         label: "procrun CLI (stdin lines, --quiet)",
         command: {
           ...script(ctx, "src/cli.ts", "-j", parallel, "--quiet", "--", "/bin/true"),
           stdin: lines(tasks),
         },
+      },
+      {
+        id: "posix_spawn_pool",
+        label: "hand-written pool on procrun's posix_spawn path (same spawn, no task loop)",
+        command: script(ctx, "bench/peers/posix_spawn_pool.ts", tasks, parallel, "/bin/true"),
+      },
+      {
+        id: "deno_spawn_pool",
+        label: "hand-written Deno.Command pool (spawn() then output(), no process group)",
+        command: script(ctx, pool, "--spawn", tasks, parallel, "/bin/true"),
       },
       {
         id: "floor",
@@ -449,8 +481,12 @@ async function spawn(
       unmeasured("pyconcurrent_mp", "pyconcurrent multiprocessing", ref.mp),
     ],
     targets: [
-      ratio("hand-written Deno.Command pool", "deno_pool", ">= 0.95"),
-      ratio("C posix_spawn floor", "floor", ">= 0.8"),
+      ...["procrun_async", "procrun_workers", "procrun_cli"].flatMap((a) => [
+        ratio("hand-written Deno.Command spawn() pool", "deno_spawn_pool", ">= 0.95", a),
+        ratio("C posix_spawn floor", "floor", ">= 0.8", a),
+      ]),
+      ratio("hand-written pool on the same spawn path", "posix_spawn_pool", ">= 0.95"),
+      ratio("hand-written Deno.Command output() pool", "deno_pool", ">= 0.95"),
       ratio("hand-written pool with process groups (the same job)", "deno_pool_groups", ">= 1"),
       ratio(
         "hand-written pool through setsid (the same job, the same spawn)",
@@ -461,9 +497,10 @@ async function spawn(
   };
 }
 
-/** A spawn target: ProcRunAsync's rate divided by the rate of the variant `b`. */
-function ratio(what: string, b: string, goal: Goal): Target {
-  return { what: `ProcRunAsync / ${what}`, metric: "rate", a: "procrun_async", b, goal };
+/** A spawn target: the rate of `a` (ProcRunAsync's by default) divided by that of `b`. */
+function ratio(what: string, b: string, goal: Goal, a = "procrun_async"): Target {
+  const name = { procrun_async: "ProcRunAsync", procrun_workers: "ProcRunWorkers" }[a] ?? a;
+  return { what: `${name} / ${what}`, metric: "rate", a, b, goal };
 }
 
 // ---------------------------------------------------------------- cpu, cpu_long

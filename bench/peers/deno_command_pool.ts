@@ -3,20 +3,23 @@
  * loops pull from one shared counter; each runs
  * `new Deno.Command(command, { args }).output()` (stdout and stderr piped and
  * captured, no timeout, no process group: `output()` ignores `detached`).
- * With `--groups` first, each command gets its own process group the way Deno
- * offers it, `spawn()` with `detached: true`, then `output()`: the same job as
- * procrun's (without its timeout).
+ * With `--spawn` first, each is `spawn()`ed, then its `output()` awaited, as a
+ * user who wants the child (its pid, to kill it) writes it. With `--groups`,
+ * each command gets its own process group the way Deno offers it, `spawn()`
+ * with `detached: true`, then `output()`: the same job as procrun's (without
+ * its timeout).
  *
- * usage: deno run -A bench/peers/deno_command_pool.ts [--groups] TASKS PARALLEL COMMAND [ARGS...]
+ * usage: deno run -A bench/peers/deno_command_pool.ts [--groups|--spawn] TASKS PARALLEL COMMAND [ARGS...]
  * prints one JSON line: {"name","tasks","seconds","failed"}
  *
  * @module
  */
 import { intArg, report } from "../workloads/_report.ts";
 
-const USAGE = "deno_command_pool.ts [--groups] TASKS PARALLEL COMMAND [ARGS...]";
-const groups = Deno.args[0] === "--groups";
-const [tasksArg, parallelArg, command, ...args] = Deno.args.slice(groups ? 1 : 0);
+const USAGE = "deno_command_pool.ts [--groups|--spawn] TASKS PARALLEL COMMAND [ARGS...]";
+const mode = Deno.args[0] === "--groups" || Deno.args[0] === "--spawn" ? Deno.args[0] : undefined;
+const groups = mode === "--groups";
+const [tasksArg, parallelArg, command, ...args] = Deno.args.slice(mode ? 1 : 0);
 const tasks = intArg(tasksArg, USAGE);
 const parallel = intArg(parallelArg, USAGE);
 if (!command) intArg(undefined, USAGE);
@@ -27,8 +30,13 @@ let failed = 0;
 async function loop(): Promise<void> {
   while (next < tasks) {
     next++;
-    const { code } = groups
-      ? await new Deno.Command(command!, { args, detached: true, stdout: "piped", stderr: "piped" })
+    const { code } = mode
+      ? await new Deno.Command(command!, {
+        args,
+        detached: groups,
+        stdout: "piped",
+        stderr: "piped",
+      })
         .spawn().output()
       : await new Deno.Command(command!, { args }).output();
     if (code !== 0) failed++;
@@ -36,7 +44,11 @@ async function loop(): Promise<void> {
 }
 await Promise.all(Array.from({ length: parallel }, loop));
 report(
-  groups ? "deno_command_pool_groups" : "deno_command_pool",
+  mode === "--groups"
+    ? "deno_command_pool_groups"
+    : mode === "--spawn"
+    ? "deno_spawn_pool"
+    : "deno_command_pool",
   tasks,
   (performance.now() - t0) / 1000,
   { failed },

@@ -6,7 +6,8 @@
  * @module
  */
 import type { CliConfig } from "./args.ts";
-import { type LoggedTask, signalNumber } from "./joblog.ts";
+import type { LoggedTask } from "./joblog.ts";
+import { signalNumber } from "../_process/signal_numbers.ts";
 import type { CliProgram } from "./program.ts";
 import type { ProcResult } from "../result.ts";
 import type { HaltPolicy, RetryOptions } from "../types.ts";

@@ -99,7 +99,12 @@ Output:
       --color auto|always|never  colour (auto honours NO_COLOR)
       --quiet            no summary, notes or progress from procrun itself
   -h, --help             this text
-  -V, --version          procrun's version
+  -V, --version          procrun's version, and how it starts commands
+
+Environment:
+  PROCRUN_SPAWN=auto|posix_spawn|setsid|detached  how commands are started in
+                         a process group of their own: auto takes the fastest
+                         that works here (posix_spawn needs --allow-ffi or -A)
 
 Exit status:
   0 every task succeeded; 1-100 the number of failed tasks (at least 1 when a

@@ -6,6 +6,7 @@
  * @module
  */
 import { peekSpool } from "../_spool.ts";
+import { signalNumber } from "../_process/signal_numbers.ts";
 import type { ProcResult } from "../result.ts";
 
 const encoder = new TextEncoder();
@@ -43,32 +44,6 @@ export function readJobLog(path: string): Map<number, LoggedTask> {
   return logged;
 }
 
-/** Linux signal numbers, for the joblog's Signal column. */
-const SIGNALS: Record<string, number> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGILL: 4,
-  SIGTRAP: 5,
-  SIGABRT: 6,
-  SIGBUS: 7,
-  SIGFPE: 8,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGSEGV: 11,
-  SIGUSR2: 12,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-  SIGXCPU: 24,
-  SIGXFSZ: 25,
-};
-
-/** The number of a signal by its name (`SIGTERM`: 15), or 0 if unknown. */
-export function signalNumber(name: string): number {
-  return SIGNALS[name] ?? 0;
-}
-
 /**
  * The joblog's Exitval for a result, as GNU parallel writes it: the exit code;
  * -1 for a task procrun killed (its timeout; a cancelled one is not logged); 0 for one killed by
@@ -104,7 +79,7 @@ export function joblogLine(
     0,
     received,
     exitValue(result, isCommand),
-    result.signal === null ? 0 : SIGNALS[result.signal] ?? 0,
+    result.signal === null ? 0 : signalNumber(result.signal),
     command.replaceAll("\n", " "),
   ].join("\t");
 }

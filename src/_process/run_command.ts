@@ -13,7 +13,7 @@ import { type ClearTimer, setLongTimeout } from "../_util.ts";
 import { commandArgs } from "./command_args.ts";
 import { concatBytes, writeAll } from "../_bytes.ts";
 import { stopGroup, trackGroup, untrackGroup } from "./groups.ts";
-import { spawnGrouped } from "./spawn.ts";
+import { type SpawnedChild, spawnGrouped } from "./spawn.ts";
 
 /** What every task of a run runs and how: a command spec without the task's argument. */
 export interface CommandTemplate {
@@ -197,7 +197,7 @@ async function capture(
  */
 const RELEASE_MARGIN_MS = 200;
 
-async function feed(child: Deno.ChildProcess, input: Uint8Array): Promise<void> {
+async function feed(child: SpawnedChild, input: Uint8Array): Promise<void> {
   const writer = child.stdin.getWriter();
   try {
     await writer.write(input);
@@ -277,9 +277,9 @@ function unsendable(spec: CommandSpec): TypeError | null {
 export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
   const refused = unsendable(spec);
   if (refused) return emptyOutcome(refused);
-  let child: Deno.ChildProcess;
+  let child: SpawnedChild;
   try {
-    child = spawnGrouped(spec.command, {
+    child = await spawnGrouped(spec.command, {
       args: spec.args,
       cwd: spec.cwd,
       env: spec.env,

@@ -45,7 +45,8 @@ Deno.test("joblogLine() gives the signal's number, 0 for none or an unknown one"
   assertEquals(signalColumn("SIGKILL"), "9");
   assertEquals(signalColumn("SIGINT"), "2");
   assertEquals(signalColumn(null), "0");
-  assertEquals(signalColumn("SIGWINCH"), "0");
+  assertEquals(signalColumn("SIGWINCH"), "28");
+  assertEquals(signalColumn("SIGNOTONE"), "0");
 });
 
 Deno.test("joblogLine() replaces newlines in the command with spaces", () => {
