@@ -9,6 +9,8 @@
  * with `detached: true`, then `output()`: the same job as procrun's (without
  * its timeout).
  *
+ * Each command gets its task's number as its last argument, as procrun gives it its arg.
+ *
  * usage: deno run -A bench/peers/deno_command_pool.ts [--groups|--spawn] TASKS PARALLEL COMMAND [ARGS...]
  * prints one JSON line: {"name","tasks","seconds","failed"}
  *
@@ -29,16 +31,16 @@ let next = 0;
 let failed = 0;
 async function loop(): Promise<void> {
   while (next < tasks) {
-    next++;
+    const words = [...args, String(next++)];
     const { code } = mode
       ? await new Deno.Command(command!, {
-        args,
+        args: words,
         detached: groups,
         stdout: "piped",
         stderr: "piped",
       })
         .spawn().output()
-      : await new Deno.Command(command!, { args }).output();
+      : await new Deno.Command(command!, { args: words }).output();
     if (code !== 0) failed++;
   }
 }

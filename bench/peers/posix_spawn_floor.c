@@ -1,7 +1,10 @@
 /*
  * The floor: spawn N commands, P at a time, with posix_spawn and waitpid, and
- * nothing else (no pipes, no process groups, no timers). Compiled with cc by
- * bench/compare.ts into a temporary directory.
+ * nothing else (no pipes, no process groups, no timers). Each command gets
+ * its task's number as its last argument, as procrun, xargs -n 1 and GNU
+ * parallel give it theirs (it matters: coreutils' `true` with an argument sets
+ * up its locale). Compiled with cc by bench/compare.ts into a temporary
+ * directory.
  *
  * usage: posix_spawn_floor TASKS PARALLEL COMMAND [ARGS...]
  * prints one JSON line: {"name","tasks","seconds"}
@@ -27,12 +30,18 @@ int main(int argc, char **argv) {
   }
   long tasks = atol(argv[1]);
   long parallel = atol(argv[2]);
+  int words = argc - 3;
+  char **command = calloc(words + 2, sizeof(char *));
+  char number[24];
+  for (int i = 0; i < words; i++) command[i] = argv[3 + i];
+  command[words] = number;
   double t0 = now();
   long started = 0, running = 0, failed = 0;
   while (started < tasks || running > 0) {
     while (running < parallel && started < tasks) {
       pid_t pid;
-      if (posix_spawn(&pid, argv[3], NULL, NULL, argv + 3, environ) != 0) {
+      snprintf(number, sizeof number, "%ld", started);
+      if (posix_spawn(&pid, command[0], NULL, NULL, command, environ) != 0) {
         failed++;
       } else {
         running++;

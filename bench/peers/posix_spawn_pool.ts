@@ -4,7 +4,8 @@
  * procrun's task loop: PARALLEL loops pull from one shared counter, each
  * spawns a command in its own session and group, reads its stdout and stderr
  * and awaits its status. procrun's rate over this one is its own per-task
- * cost.
+ * cost. Each command gets its task's number as its last argument, as procrun
+ * gives it its arg.
  *
  * usage: deno run -A bench/peers/posix_spawn_pool.ts TASKS PARALLEL COMMAND [ARGS...]
  * prints one JSON line: {"name","tasks","seconds","failed"}
@@ -29,8 +30,13 @@ let next = 0;
 let failed = 0;
 async function loop(): Promise<void> {
   while (next < tasks) {
-    next++;
-    const child = await spawner.spawn({ file: command!, args, env: undefined, stdin: "null" });
+    const words = [...args, String(next++)];
+    const child = await spawner.spawn({
+      file: command!,
+      args: words,
+      env: undefined,
+      stdin: "null",
+    });
     if ("errno" in child) throw new Error(`posix_spawn failed: errno ${child.errno}`);
     const [status] = await Promise.all([
       child.status,

@@ -80,21 +80,27 @@ function findSetsid(): string | null {
   return setsidPath;
 }
 
-/** The absolute path of an executable `command`, as Deno would find it, or null. */
+/**
+ * The absolute path of an executable `command`, as Deno would find it, or
+ * null. With `trusting`, a path found before or given whole is not checked
+ * again: the caller's spawn fails if it is gone, and Deno then reports why.
+ */
 function resolveCommand(
   command: string | URL,
   env: Record<string, string> | undefined,
+  trusting = false,
 ): string | null {
   if (typeof command !== "string" || command === "") return null;
   if (command.includes("/")) {
     // Relative paths are left to Deno, which knows how it resolves them.
-    return command.startsWith("/") && isExecutable(command) ? command : null;
+    if (!command.startsWith("/")) return null;
+    return trusting || isExecutable(command) ? command : null;
   }
   const path = env?.PATH ?? Deno.env.get("PATH");
   if (!path) return null;
   const key = `${path}\0${command}`;
   const known = resolved.get(key);
-  if (known !== undefined && isExecutable(known)) return known;
+  if (known !== undefined && (trusting || isExecutable(known))) return known;
   for (const dir of path.split(":")) {
     if (!dir.startsWith("/")) continue;
     const file = `${dir}/${command}`;
@@ -193,7 +199,8 @@ async function spawnPosix(
   if (typeof command !== "string" || hasNul(options)) return null;
   // FFI goes around --allow-run lists: ask as Deno would, and let Deno refuse.
   if (!granted({ name: "run", command })) return null;
-  const file = resolveCommand(command, options.env);
+  // A command gone since it was found makes posix_spawn fail: then Deno tells why.
+  const file = resolveCommand(command, options.env, true);
   const cwd = cwdPath(options.cwd);
   if (!file || (options.cwd !== undefined && cwd === undefined)) return null;
   const child = await spawner.spawn({
