@@ -225,7 +225,8 @@ function finishAttempt(run: RunState, result: ProcResult, end: AttemptEnd): void
     } else {
       resultTimes.set(result, end.start, end.end);
       result.slot = end.slot;
-      result.host = end.host;
+      // Null (this machine) is the prototype's: a result made here keeps no field for it.
+      if (end.host !== result.host) result.host = end.host;
       result.timeRun = (end.end - end.start) / 1000;
     }
     if (run.options.verbose && end.start !== null) console.error(endLine(result, end));

@@ -125,6 +125,12 @@ export let resultInEngine: {
  * fill it in when the task ends. Times count from the moment the task started
  * running, never from when it was queued.
  *
+ * A few fields that most results leave at their default (`stdoutBytes`,
+ * `stderrBytes`, the truncation flags, `earlierAttempts`, `host`) are read
+ * from the class until a task sets them, which keeps 100,000 held results
+ * 5 MB smaller: `{ ...result }` copies only what is set, `toJSON()` gives
+ * every field.
+ *
  * @example Read a result
  * ```ts
  * import { ProcResult } from "@procrun/procrun";
@@ -169,6 +175,16 @@ export class ProcResult {
   }
 
   static {
+    // Fields most results never set live on the prototype until they are set:
+    // 48 bytes less for each of 100,000 results (see bench/README.md).
+    Object.assign(ProcResult.prototype, {
+      stdoutBytes: null,
+      stderrBytes: null,
+      stdoutTruncated: false,
+      stderrTruncated: false,
+      earlierAttempts: NO_ATTEMPTS,
+      host: null,
+    });
     resultTimes = {
       start: (result) => result.#timeStart,
       end: (result) => result.#timeEnd,
@@ -222,13 +238,13 @@ export class ProcResult {
    * The command's standard output as bytes, with the `encoding: "buffer"`
    * option (then `stdout` is empty); else null.
    */
-  stdoutBytes: Uint8Array | null = null;
+  declare stdoutBytes: Uint8Array | null;
   /** The command's standard error as bytes, with `encoding: "buffer"`; else null. */
-  stderrBytes: Uint8Array | null = null;
+  declare stderrBytes: Uint8Array | null;
   /** Whether standard output went past `maxOutputBytes` and its tail was dropped. */
-  stdoutTruncated = false;
+  declare stdoutTruncated: boolean;
   /** Whether standard error went past `maxOutputBytes` and its tail was dropped. */
-  stderrTruncated = false;
+  declare stderrTruncated: boolean;
   /** The function's answer (the second item of what it returned), or null. */
   answer: unknown = null;
   /**
@@ -240,7 +256,7 @@ export class ProcResult {
    * What happened at each earlier attempt of a retried task, oldest first;
    * the other fields hold the last attempt's outcome. Empty unless retried.
    */
-  earlierAttempts: readonly AttemptRecord[] = NO_ATTEMPTS;
+  declare earlierAttempts: readonly AttemptRecord[];
   /**
    * The job slot that ran the task's last attempt, from 1: no two tasks that
    * run at once share one (GNU parallel's `{%}`). Null if it never started.
@@ -250,7 +266,7 @@ export class ProcResult {
    * The host that ran the task's last attempt (its sshlogin, see
    * `ProcRunAsync`'s `hosts`), or null for this machine.
    */
-  host: string | null = null;
+  declare host: string | null;
 
   /**
    * Creates an empty result for one task.
