@@ -10,6 +10,10 @@
  * @module
  */
 
+// Deno compiles a fast-call trampoline for each synchronous symbol when the
+// library is opened (0.1 to 0.2 ms each, measured on 2.9.6): the calls made
+// once per thread are declared non-blocking, which costs nothing to open, and
+// sigsets are built by hand, to keep a one-command CLI run fast.
 const SYMBOLS = {
   posix_spawn: {
     // pid, path, file actions, attributes, argv, envp
@@ -17,11 +21,19 @@ const SYMBOLS = {
     result: "i32",
     nonblocking: true,
   },
-  posix_spawnattr_init: { parameters: ["buffer"], result: "i32" },
-  posix_spawnattr_destroy: { parameters: ["buffer"], result: "i32" },
-  posix_spawnattr_setflags: { parameters: ["buffer", "i16"], result: "i32" },
-  posix_spawnattr_setsigmask: { parameters: ["buffer", "buffer"], result: "i32" },
-  posix_spawnattr_setsigdefault: { parameters: ["buffer", "buffer"], result: "i32" },
+  posix_spawnattr_init: { parameters: ["buffer"], result: "i32", nonblocking: true },
+  posix_spawnattr_setflags: { parameters: ["buffer", "i16"], result: "i32", nonblocking: true },
+  posix_spawnattr_setsigmask: {
+    parameters: ["buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  posix_spawnattr_setsigdefault: {
+    parameters: ["buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  epoll_create1: { parameters: ["i32"], result: "i32", nonblocking: true },
   posix_spawn_file_actions_init: { parameters: ["buffer"], result: "i32" },
   posix_spawn_file_actions_destroy: { parameters: ["buffer"], result: "i32" },
   posix_spawn_file_actions_adddup2: { parameters: ["buffer", "i32", "i32"], result: "i32" },
@@ -30,22 +42,17 @@ const SYMBOLS = {
     result: "i32",
   },
   posix_spawn_file_actions_addchdir_np: { parameters: ["buffer", "buffer"], result: "i32" },
-  sigemptyset: { parameters: ["buffer"], result: "i32" },
-  sigaddset: { parameters: ["buffer", "i32"], result: "i32" },
   pipe2: { parameters: ["buffer", "i32"], result: "i32" },
   // fcntl is variadic; called with one int argument, as the SysV and AAPCS64 ABIs allow.
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  epoll_create1: { parameters: ["i32"], result: "i32" },
   epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
   epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32", nonblocking: true },
-  eventfd: { parameters: ["u32", "i32"], result: "i32" },
   pidfd_open: { parameters: ["i32", "u32"], result: "i32" },
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
-  gnu_get_libc_version: { parameters: [], result: "pointer" },
   // The process's environment as Deno.env.set leaves it (Rust's set_var calls setenv).
   environ: { type: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
@@ -57,7 +64,6 @@ export type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 export const O_RDONLY = 0;
 export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
-export const F_GETFL = 3;
 export const F_SETFL = 4;
 export const EPOLLIN = 0x1;
 export const EPOLLOUT = 0x4;
@@ -74,8 +80,10 @@ export const SIGPIPE = 13;
 export const POSIX_SPAWN_SETSIGDEF = 0x04;
 export const POSIX_SPAWN_SETSIGMASK = 0x08;
 export const POSIX_SPAWN_SETSID = 0x80;
-/** Room for glibc's posix_spawnattr_t (336 bytes on x86_64), file actions (80), sigset_t (128). */
+/** Room for glibc's posix_spawnattr_t (336 bytes on x86_64), file actions (80). */
 export const OPAQUE_BYTES = 512;
+/** glibc's sigset_t: 1,024 bits, signal n at bit n - 1. */
+export const SIGSET_BYTES = 128;
 
 let opened: { libc: Libc } | { why: string } | undefined;
 
@@ -110,10 +118,4 @@ export function openLibc(): { libc: Libc } | { why: string } {
 export function errno(libc: Libc): number {
   const where = libc.__errno_location();
   return where === null ? 0 : new Deno.UnsafePointerView(where).getInt32();
-}
-
-/** glibc's version, such as "2.36". */
-export function glibcVersion(libc: Libc): string {
-  const text = libc.gnu_get_libc_version();
-  return text === null ? "?" : Deno.UnsafePointerView.getCString(text);
 }

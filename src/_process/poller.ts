@@ -3,7 +3,7 @@
  * posix_spawn.ts (their pipes and pidfds), waited on by a non-blocking FFI
  * call so that the event loop goes on meanwhile. Descriptors join and leave
  * the set while a wait is under way (epoll allows it), so a spawn costs no
- * extra wake-up; only when the set empties is the wait woken (an eventfd),
+ * extra wake-up; only when the set empties is the wait woken (a pipe),
  * so that no call is left pending and a script that is done can exit.
  *
  * The set is level-triggered: a callback must consume what made its
@@ -35,19 +35,23 @@ export class Poller {
   #libc: Libc;
   #epoll: number;
   #wake: number;
+  #wakeWrite: number;
   #watched = new Map<number, OnReady>();
   #waiting = false;
   #events = new Uint8Array(BATCH * EPOLL_EVENT_BYTES);
   #event = new Uint8Array(EPOLL_EVENT_BYTES);
-  #count = new BigUint64Array(1);
+  #byte = new Uint8Array(1);
+  #bytes = new Uint8Array(64);
 
-  constructor(libc: Libc) {
+  /** A poller on the epoll set `epoll` (from `epoll_create1`), which it then owns. */
+  constructor(libc: Libc, epoll: number) {
     this.#libc = libc;
-    this.#epoll = libc.epoll_create1(O_CLOEXEC);
-    this.#wake = libc.eventfd(0, O_CLOEXEC | O_NONBLOCK);
-    if (this.#epoll < 0 || this.#wake < 0) {
-      throw new Error(`epoll_create1() or eventfd() failed (errno ${errno(libc)})`);
+    this.#epoll = epoll;
+    const fds = new Int32Array(2);
+    if (epoll < 0 || libc.pipe2(fds, O_CLOEXEC | O_NONBLOCK) !== 0) {
+      throw new Error(`epoll_create1() or pipe2() failed (errno ${errno(libc)})`);
     }
+    [this.#wake, this.#wakeWrite] = [fds[0]!, fds[1]!];
     this.#control(EPOLL_CTL_ADD, this.#wake, EPOLLIN);
   }
 
@@ -72,8 +76,7 @@ export class Poller {
     if (!this.#watched.delete(fd)) return;
     this.#control(EPOLL_CTL_DEL, fd, 0);
     if (this.#watched.size === 0 && this.#waiting) {
-      this.#count[0] = 1n;
-      this.#libc.write(this.#wake, this.#count, 8n);
+      this.#libc.write(this.#wakeWrite, this.#byte, 1n);
     }
   }
 
@@ -92,7 +95,7 @@ export class Poller {
           const at = i * EPOLL_EVENT_BYTES;
           const fd = Number(view.getBigUint64(at + EPOLL_DATA_OFFSET, true));
           if (fd === this.#wake) {
-            this.#libc.read(this.#wake, this.#count, 8n);
+            while (this.#libc.read(this.#wake, this.#bytes, BigInt(this.#bytes.length)) > 0);
             continue;
           }
           // Unwatched by an earlier callback of this batch: not its event any more.

@@ -19,7 +19,6 @@ import {
   EPOLLIN,
   EPOLLOUT,
   errno,
-  F_GETFL,
   F_SETFL,
   type Libc,
   O_CLOEXEC,
@@ -30,6 +29,7 @@ import {
   POSIX_SPAWN_SETSIGDEF,
   POSIX_SPAWN_SETSIGMASK,
   SIGPIPE,
+  SIGSET_BYTES,
   WNOHANG,
 } from "./libc.ts";
 import { Poller } from "./poller.ts";
@@ -82,12 +82,28 @@ function cString(text: string): Uint8Array {
 /** posix_spawn with its attributes and file actions; the spawner of one thread. */
 export class PosixSpawner {
   #libc: Libc;
-  #poller: Poller;
+  #ready: Promise<{ poller: Poller; attr: Uint8Array }> | undefined;
   #chunk = new Uint8Array(CHUNK_BYTES);
 
   constructor(libc: Libc) {
     this.#libc = libc;
-    this.#poller = new Poller(libc);
+  }
+
+  /** What every spawn shares: the attributes (set once, never changed) and the epoll set. */
+  async #setup(): Promise<{ poller: Poller; attr: Uint8Array }> {
+    const libc = this.#libc;
+    const attr = new Uint8Array(OPAQUE_BYTES);
+    await libc.posix_spawnattr_init(attr);
+    // sigset_t by hand: an empty mask, and SIGPIPE back to its default (Deno ignores it).
+    await libc.posix_spawnattr_setsigmask(attr, new Uint8Array(SIGSET_BYTES));
+    const pipeOnly = new Uint8Array(SIGSET_BYTES);
+    pipeOnly[(SIGPIPE - 1) >> 3] = 1 << ((SIGPIPE - 1) & 7);
+    await libc.posix_spawnattr_setsigdefault(attr, pipeOnly);
+    await libc.posix_spawnattr_setflags(
+      attr,
+      POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF,
+    );
+    return { poller: new Poller(libc, await libc.epoll_create1(O_CLOEXEC)), attr };
   }
 
   /** A pipe whose end kept here is non-blocking: [ours, theirs]. */
@@ -96,7 +112,8 @@ export class PosixSpawner {
     if (this.#libc.pipe2(fds, O_CLOEXEC) !== 0) throw this.#failure("pipe2");
     const [read, write] = [fds[0]!, fds[1]!];
     const ours = oursIsRead ? read : write;
-    this.#libc.fcntl(ours, F_SETFL, this.#libc.fcntl(ours, F_GETFL, 0) | O_NONBLOCK);
+    // A new pipe end has no other status flag to keep.
+    this.#libc.fcntl(ours, F_SETFL, O_NONBLOCK);
     return oursIsRead ? [read, write] : [write, read];
   }
 
@@ -128,11 +145,10 @@ export class PosixSpawner {
    */
   async spawn(request: SpawnRequest): Promise<SpawnedChild | { errno: number }> {
     const libc = this.#libc;
+    const { poller, attr } = await (this.#ready ??= this.#setup());
     const opened: number[] = [];
     const theirs: number[] = [];
-    const attr = new Uint8Array(OPAQUE_BYTES);
     const actions = new Uint8Array(OPAQUE_BYTES);
-    libc.posix_spawnattr_init(attr);
     libc.posix_spawn_file_actions_init(actions);
     try {
       const stdin = request.stdin === "piped" ? this.#pipe(false) : undefined;
@@ -148,18 +164,6 @@ export class PosixSpawner {
       libc.posix_spawn_file_actions_adddup2(actions, stderr[1], 2);
       const cwd = request.cwd === undefined ? undefined : cString(request.cwd);
       if (cwd) libc.posix_spawn_file_actions_addchdir_np(actions, cwd);
-
-      const empty = new Uint8Array(OPAQUE_BYTES);
-      libc.sigemptyset(empty);
-      const pipeOnly = new Uint8Array(OPAQUE_BYTES);
-      libc.sigemptyset(pipeOnly);
-      libc.sigaddset(pipeOnly, SIGPIPE);
-      libc.posix_spawnattr_setsigmask(attr, empty);
-      libc.posix_spawnattr_setsigdefault(attr, pipeOnly);
-      libc.posix_spawnattr_setflags(
-        attr,
-        POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF,
-      );
 
       const [argv, argvBytes] = cStrings([request.file, ...request.args]);
       const [envp, envBytes] = request.env === undefined
@@ -184,7 +188,7 @@ export class PosixSpawner {
       const pid = pidBox[0]!;
       const child = new Child(
         libc,
-        this.#poller,
+        poller,
         this.#chunk,
         pid,
         stdin?.[0],
@@ -196,7 +200,6 @@ export class PosixSpawner {
     } finally {
       for (const fd of [...theirs, ...opened]) libc.close(fd);
       libc.posix_spawn_file_actions_destroy(actions);
-      libc.posix_spawnattr_destroy(attr);
     }
   }
 }
