@@ -9,6 +9,7 @@
  * @module
  */
 import { setLongTimeout } from "../_util.ts";
+import { settleSpawns } from "./posix_spawn.ts";
 import { type ProcessTable, processTable } from "./tree.ts";
 
 const liveGroups = new Set<number>();
@@ -23,9 +24,10 @@ export function killGroup(pgid: number, signal: Deno.Signal): void {
   }
 }
 
-/** Sends SIGKILL to every live process group. */
+/** Sends SIGKILL to every live process group, and to those of the spawns under way. */
 export function killAllGroups(): void {
   for (const pgid of liveGroups) killGroup(pgid, "SIGKILL");
+  for (const pgid of settleSpawns()) killGroup(pgid, "SIGKILL");
 }
 
 /**

@@ -59,6 +59,27 @@ export interface SpawnRequest {
 const encoder = new TextEncoder();
 const CHUNK_BYTES = 64 * 1024;
 
+/** The pid boxes of the spawns under way on another thread (0 until posix_spawn returns). */
+const spawning = new Set<Int32Array>();
+/** How long an exit waits for the spawns under way to say their pids. */
+const SETTLE_MS = 50;
+
+/**
+ * For an exit that cannot wait for promises (a second SIGINT, `unload`): the
+ * pids of the commands whose spawn is under way, waited for a few
+ * milliseconds (the child says its pid once it has exec'd), so that they can
+ * be killed with the rest.
+ */
+export function settleSpawns(): number[] {
+  const deadline = performance.now() + SETTLE_MS;
+  const pids: number[] = [];
+  for (const box of spawning) {
+    while (box[0] === 0 && performance.now() < deadline);
+    if (box[0] !== 0) pids.push(box[0]!);
+  }
+  return pids;
+}
+
 /**
  * A NULL-terminated table of pointers to NUL-terminated copies of `texts`
  * (none holds a NUL), all in one buffer, returned with it: the buffer must
@@ -173,14 +194,13 @@ export class PosixSpawner {
       const path = cString(request.file);
       const environ = envp ?? this.#environ();
       // On a thread of its own: the vfork'd child holds its caller until it execs.
-      const code = await libc.posix_spawn(
-        pidBox,
-        path,
-        actions,
-        attr,
-        argv,
-        environ,
-      );
+      spawning.add(pidBox);
+      let code: number;
+      try {
+        code = await libc.posix_spawn(pidBox, path, actions, attr, argv, environ);
+      } finally {
+        spawning.delete(pidBox);
+      }
       // Alive until here: the tables point into them.
       void argvBytes, envBytes;
       for (const fd of theirs.splice(0)) libc.close(fd);

@@ -322,3 +322,40 @@ Deno.test("PROCRUN_SPAWN chooses the path, and a value it does not know is refus
     'TypeError: PROCRUN_SPAWN must be "auto" or one of "posix_spawn", "setsid", "detached", but received "fork"\nTypeError\n',
   );
 });
+
+Deno.test({
+  name: "An exit while posix_spawn calls are under way still kills the commands they start",
+  ignore: !linux,
+}, async () => {
+  // The commands are spawned on other threads; the script exits before most
+  // of them are known to it. The exit hook waits for their pids and kills them.
+  const marker = `procrun-settle-${crypto.randomUUID()}`;
+  const script = `
+    import { spawnGrouped } from ${
+    JSON.stringify(new URL("../../src/_process/spawn.ts", import.meta.url).href)
+  };
+    import { trackGroup } from ${
+    JSON.stringify(new URL("../../src/_process/groups.ts", import.meta.url).href)
+  };
+    // One spawn first, so that the next ones go straight to their threads.
+    const first = await spawnGrouped("true", { args: [], stdin: "null" });
+    trackGroup(first.pid); // As every command's group is: that hooks the exit.
+    await first.status;
+    for (let i = 0; i < 16; i++) {
+      spawnGrouped("sh", { args: ["-c", "sleep 30 # ${marker}"], stdin: "null" })
+        .then((child) => trackGroup(child.pid));
+    }
+    setTimeout(() => Deno.exit(0), 0);`;
+  const { status, err } = await denoScript(script, [
+    "--allow-run",
+    "--allow-ffi",
+    "--allow-read",
+    "--allow-env",
+  ]);
+  assertEquals(status.code, 0, err);
+  const survivors = async () =>
+    new TextDecoder().decode(
+      (await new Deno.Command("pgrep", { args: ["-f", marker], stdout: "piped" }).output()).stdout,
+    ).trim();
+  await waitFor(async () => (await survivors()) === "", 3000, "no command left alive");
+});
