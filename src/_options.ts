@@ -9,7 +9,10 @@ import { invalid, received } from "./_invalid.ts";
 import { type ResolvedRetry, resolveRetry } from "./_retry.ts";
 import { SPOOL_BYTES } from "./_spool.ts";
 import { illFormed } from "./_text.ts";
+import { describeTask } from "./_trace/describe.ts";
+import type { TaskInfo } from "./_trace/tracer.ts";
 import type { ProcResult } from "./result.ts";
+import { TraceRecorder, traceRecorders } from "./trace.ts";
 import type { OutputEncoding, Pargs, ProcRunOptions, Task, TaskFunction, Tasks } from "./types.ts";
 
 /**
@@ -71,6 +74,8 @@ export interface ResolvedOptions {
   retry: ResolvedRetry | undefined;
   /** Undefined: never halt. */
   halt: ResolvedHalt | undefined;
+  /** The run's trace, and each task's arg and command as it shows them; undefined: none. */
+  trace: { recorder: TraceRecorder; taskInfo: TaskInfo } | undefined;
 }
 
 /** The validated `pargs`: a command with its arguments, or a function. */
@@ -205,6 +210,7 @@ const OPTION_NAMES = [
   "keepResults",
   "retry",
   "halt",
+  "trace",
 ] as const satisfies readonly (keyof ProcRunOptions)[];
 
 // Fails to compile when ProcRunOptions gains a key that OPTION_NAMES lacks.
@@ -259,6 +265,7 @@ export function resolveOptions(
     handleSignals = true,
     placeholder,
     keepResults,
+    trace,
   } = options;
   if (!Number.isInteger(numWorkers) || numWorkers < 0) {
     throw new (typeof numWorkers === "number" ? RangeError : TypeError)(
@@ -306,6 +313,10 @@ export function resolveOptions(
   if (keepResults !== undefined && typeof keepResults !== "boolean") {
     throw new TypeError(invalid(owner, "keepResults", "a boolean", keepResults));
   }
+  if (trace !== undefined) {
+    const unfit = trace instanceof TraceRecorder ? traceRecorders.check(trace) : "a TraceRecorder";
+    if (unfit) throw new TypeError(invalid(owner, "trace", unfit, trace));
+  }
   return {
     numWorkers: numWorkers === 0 ? Infinity : numWorkers,
     timeoutMs: timeout * 1000,
@@ -327,6 +338,7 @@ export function resolveOptions(
     keepResults,
     retry: resolveRetry(owner, options.retry),
     halt: resolveHalt(owner, options.halt),
+    trace: undefined,
   };
 }
 
@@ -348,5 +360,12 @@ export function resolveRun(
 ): { program: Program; options: ResolvedOptions } {
   const program = resolvePargs(owner, pargs);
   checkTasks(owner, tasks);
-  return { program, options: resolveOptions(owner, options, defaultWorkers, extra) };
+  const resolved = resolveOptions(owner, options, defaultWorkers, extra);
+  if (options.trace) {
+    resolved.trace = {
+      recorder: options.trace,
+      taskInfo: describeTask(program, resolved.placeholder),
+    };
+  }
+  return { program, options: resolved };
 }

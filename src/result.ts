@@ -72,6 +72,10 @@ export interface AttemptRecord {
   exception: string | null;
   /** The message of that error, or null. */
   error: string | null;
+  /** The job slot that ran it, or null if it never started. */
+  slot: number | null;
+  /** The host that ran it, or null for this machine. */
+  host: string | null;
 }
 
 /** An {@linkcode AttemptRecord} as plain data, its times as ISO 8601 strings. */

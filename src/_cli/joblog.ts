@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { writeAllSync } from "../_bytes.ts";
 import { peekSpool } from "../_spool.ts";
 import type { ProcResult } from "../result.ts";
 
@@ -67,6 +68,11 @@ const SIGNALS: Record<string, number> = {
 /** The number of a signal by its name (`SIGTERM`: 15), or 0 if unknown. */
 export function signalNumber(name: string): number {
   return SIGNALS[name] ?? 0;
+}
+
+/** The name of a signal by its number (15: `SIGTERM`), or `signal N` if unknown. */
+export function signalName(number: number): string {
+  return Object.keys(SIGNALS).find((name) => SIGNALS[name] === number) ?? `signal ${number}`;
 }
 
 /**
@@ -135,9 +141,7 @@ export class JobLog {
     const empty = !append || file.statSync().size === 0;
     const log = new JobLog((text) => {
       if (text === HEADER && !empty) return;
-      const bytes = encoder.encode(text);
-      let offset = 0;
-      while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
+      writeAllSync(file, encoder.encode(text));
     }, () => file.close());
     return log;
   }
