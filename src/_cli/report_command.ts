@@ -86,13 +86,13 @@ export async function reportMain(args: string[]): Promise<number> {
     console.log(REPORT_HELP);
     return 0;
   }
+  const out = typeof flags.out === "string" ? flags.out : undefined;
+  if (out === "") return usage("--out needs a file name");
   const logs = flags._.map(String);
   if (logs.length !== 1) {
     return usage(logs.length === 0 ? "no LOG given" : `one LOG at a time (got ${logs.length})`);
   }
   const log = logs[0]!;
-  const out = typeof flags.out === "string" ? flags.out : undefined;
-  if (out === "") return usage("--out needs a file name");
   if (out !== undefined && log !== "-" && sameFile(out, log)) {
     return usage(`--out ${JSON.stringify(out)} is LOG itself: it would be overwritten`);
   }

@@ -62,7 +62,7 @@ function parseCutTrace(
   }
   const events: TraceEvent[] = [];
   for (const line of lines.slice(1)) {
-    const json = line.replace(/^,/, "").trim();
+    const json = line.trim().replace(/,$/, "");
     if (json === "" || json === "]}") continue;
     try {
       events.push(JSON.parse(json));

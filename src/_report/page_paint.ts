@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * How the report paints each outcome: a colour and a pattern of its own
  * (solid, diagonal stripes, cross-hatch, dots), so that the timeline and its
@@ -8,6 +7,9 @@
  *
  * @module
  */
+import type { PageCanvas, PageContext, PageDocument, PageFill } from "./page_dom.ts";
+
+declare const document: PageDocument;
 
 /** What each outcome looks like, by its index in the report's `statuses`. */
 export interface StatusLook {
@@ -57,12 +59,8 @@ export function statusLooks(): StatusLook[] {
 }
 
 /** The fill of an outcome: its pattern on its colour, as a canvas pattern (or the colour). */
-export function statusFill(
-  ctx: CanvasRenderingContext2D,
-  look: StatusLook,
-  index: number,
-): CanvasPattern | string {
-  const tile = document.createElement("canvas");
+export function statusFill(ctx: PageContext, look: StatusLook, index: number): PageFill {
+  const tile = document.createElement("canvas") as PageCanvas;
   tile.width = 8;
   tile.height = 8;
   const g = tile.getContext("2d");
@@ -97,8 +95,8 @@ export function statusFill(
 }
 
 /** A legend swatch: a small canvas painted as the outcome's bars are. */
-export function statusSwatch(look: StatusLook, index: number): HTMLCanvasElement {
-  const swatch = document.createElement("canvas");
+export function statusSwatch(look: StatusLook, index: number): PageCanvas {
+  const swatch = document.createElement("canvas") as PageCanvas;
   swatch.width = 32;
   swatch.height = 16;
   swatch.className = "swatch";

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The report's timeline, drawn on a canvas so that 100,000 attempts cost no
  * DOM nodes: a row per job slot and a bar per attempt, its queue wait as a
@@ -14,8 +13,11 @@
  * @module
  */
 import type { ReportData } from "./model.ts";
+import type { PageCanvas, PageDocument, PageElement, PageEvent, PageWindow } from "./page_dom.ts";
 import { statusFill, statusLooks } from "./page_paint.ts";
 import { formatMs } from "./page_summary.ts";
+
+declare const document: PageDocument;
 
 /** The timeline, as the rest of the page drives it. */
 export interface Timeline {
@@ -35,8 +37,8 @@ export interface Timeline {
  */
 export function startTimeline(
   data: ReportData,
-  box: HTMLElement,
-  tip: HTMLElement,
+  box: PageElement,
+  tip: PageElement,
   onSelect: (bar: number) => void,
 ): Timeline {
   const bars = data.bars;
@@ -49,7 +51,8 @@ export function startTimeline(
   const rowH = Math.max(2, Math.min(22, Math.floor(1000 / Math.max(1, rows))));
   const top = AXIS + CHART + 10;
   const height = top + rows * rowH + 6;
-  const canvas = document.createElement("canvas");
+  const page = globalThis as unknown as PageWindow;
+  const canvas = document.createElement("canvas") as PageCanvas;
   canvas.tabIndex = 0;
   canvas.setAttribute("role", "img");
   canvas.setAttribute(
@@ -114,7 +117,7 @@ export function startTimeline(
   const xOf = (t: number) => GUTTER + (t - from) * scale();
 
   function draw(): void {
-    const dpr = globalThis.devicePixelRatio || 1;
+    const dpr = page.devicePixelRatio || 1;
     width = Math.max(480, box.clientWidth);
     canvas.width = Math.round(width * dpr);
     canvas.height = Math.round(height * dpr);
@@ -292,14 +295,14 @@ export function startTimeline(
   }
 
   let drag: { x: number; from: number; moved: boolean } | undefined;
-  const point = (event: MouseEvent) => {
+  const point = (event: PageEvent) => {
     const box = canvas.getBoundingClientRect();
     return [event.clientX - box.left, event.clientY - box.top] as const;
   };
   canvas.addEventListener("mousedown", (event) => {
     drag = { x: event.clientX, from, moved: false };
   });
-  globalThis.addEventListener("mouseup", () => {
+  page.addEventListener("mouseup", () => {
     setTimeout(() => drag = undefined, 0);
   });
   canvas.addEventListener("mousemove", (event) => {
@@ -360,7 +363,7 @@ export function startTimeline(
     event.preventDefault();
     action();
   });
-  globalThis.addEventListener("resize", () => draw());
+  page.addEventListener("resize", () => draw());
 
   const timeline: Timeline = {
     drawn: () => drawn,

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The report's page, built from its data: the summary, the legend, the
  * timeline, the details of the selected bar, the slowest attempts, the
@@ -17,9 +16,12 @@
  * @module
  */
 import type { ReportData } from "./model.ts";
+import type { PageDocument, PageWindow } from "./page_dom.ts";
 import { statusLooks, statusSwatch } from "./page_paint.ts";
 import { formatMs, reportSummary } from "./page_summary.ts";
 import { startTimeline } from "./page_timeline.ts";
+
+declare const document: PageDocument;
 
 /** Builds the page of `data` into the document's skeleton (see html.ts). */
 export function showReport(data: ReportData): void {
@@ -30,6 +32,7 @@ export function showReport(data: ReportData): void {
     if (className) node.className = className;
     return node;
   };
+  const page = globalThis as unknown as PageWindow;
   const root = byId("report");
   const summary = reportSummary(data);
   const looks = statusLooks();
@@ -82,11 +85,9 @@ export function showReport(data: ReportData): void {
   looks.forEach((look, i) => {
     const item = make("li");
     item.dataset.status = look.name;
-    item.append(
-      statusSwatch(look, i),
-      make("strong", ` ${look.name}`),
-      ` (${counts[i]} attempts): ${look.meaning}`,
-    );
+    const text = make("span");
+    text.append(make("strong", look.name), ` (${counts[i]} attempts): ${look.meaning}`);
+    item.append(statusSwatch(look, i), text);
     legend.append(item);
   });
   for (
@@ -98,7 +99,9 @@ export function showReport(data: ReportData): void {
   ) {
     const item = make("li");
     item.dataset.status = name!;
-    item.append(make("strong", name), `: ${meaning}`);
+    const text = make("span");
+    text.append(make("strong", name), `: ${meaning}`);
+    item.append(text);
     legend.append(item);
   }
 
@@ -152,7 +155,7 @@ export function showReport(data: ReportData): void {
     timeline.select(bar);
     showDetail(bar);
     try {
-      history.replaceState(null, "", `#bar=${bar}`);
+      page.history.replaceState(null, "", `#bar=${bar}`);
     } catch {
       // Some viewers refuse it: the selection still shows.
     }
@@ -225,7 +228,7 @@ export function showReport(data: ReportData): void {
   });
   if (data.marks.at.length === 0) marks.append(make("li", "No halt, signal or cancellation."));
 
-  const chosen = /^#bar=(\d+)$/.exec(location.hash);
+  const chosen = /^#bar=(\d+)$/.exec(page.location.hash);
   if (chosen && Number(chosen[1]) < n) select(Number(chosen[1]));
   root.dataset.bars = String(n);
   root.dataset.rows = String(data.rows.length);
