@@ -211,16 +211,22 @@ export function startTimeline(
         }
       }
       if (x1 - x0 >= 2) {
+        // On whole pixels: no lighter seams between bars that touch.
+        const [left, right] = [Math.round(x0), Math.round(x1)];
         ctx.fillStyle = fills[status]!;
-        ctx.fillRect(x0, y + 1, x1 - x0, Math.max(1, rowH - 3));
-        if (rowH >= 8 && x1 - x0 >= 6) {
+        ctx.fillRect(left, y + 1, right - left, Math.max(1, rowH - 3));
+        if (rowH >= 8 && right - left >= 6) {
           ctx.strokeStyle = "#00000088";
-          ctx.strokeRect(x0 + 0.5, y + 1.5, x1 - x0 - 1, rowH - 4);
+          ctx.strokeRect(left + 0.5, y + 1.5, right - left - 1, rowH - 4);
         }
       } else {
-        const at = bars.row[i]! * px + Math.min(px - 1, Math.floor(x0 - GUTTER));
-        const old = thin[at]!;
-        if (old === 0 || looks[status]!.rank > looks[old - 1]!.rank) thin[at] = status + 1;
+        // Every pixel it touches, so that a busy slot does not look idle between slivers.
+        const first = bars.row[i]! * px;
+        const last = first + Math.min(px - 1, Math.floor(x1 - GUTTER));
+        for (let at = first + Math.min(px - 1, Math.floor(x0 - GUTTER)); at <= last; at++) {
+          const old = thin[at]!;
+          if (old === 0 || looks[status]!.rank > looks[old - 1]!.rank) thin[at] = status + 1;
+        }
       }
     }
     for (let r = 0; r < rows; r++) {

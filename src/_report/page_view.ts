@@ -233,5 +233,7 @@ export function showReport(data: ReportData): void {
   root.dataset.bars = String(n);
   root.dataset.rows = String(data.rows.length);
   root.dataset.drawn = String(timeline.drawn());
+  // Milliseconds from the start of the page's loading to here.
+  root.dataset.ms = String(Math.round(performance.now()));
   root.dataset.state = "ready";
 }
