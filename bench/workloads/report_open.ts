@@ -13,7 +13,7 @@ import { dataOf, headless } from "../../tests/_report/chromium.ts";
 import { intArg, report } from "./_report.ts";
 
 const USAGE = "report_open.ts HTML BARS";
-const html = Deno.args[0] ?? intArg(undefined, USAGE);
+const html = Deno.args[0] ?? String(intArg(undefined, USAGE));
 const bars = intArg(Deno.args[1], USAGE);
 const t0 = performance.now();
 const dom = await headless(`file://${await Deno.realPath(html)}`, { timeoutMs: 60_000 });

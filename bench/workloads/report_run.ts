@@ -15,7 +15,7 @@ import { intArg, report } from "./_report.ts";
 
 const USAGE = "report_run.ts TASKS DIR";
 const tasks = intArg(Deno.args[0], USAGE);
-const dir = Deno.args[1] ?? intArg(undefined, USAGE);
+const dir = Deno.args[1] ?? String(intArg(undefined, USAGE));
 
 function* taskList(): Generator<[number, number]> {
   for (let i = 0; i < tasks; i++) yield [i, i];
