@@ -9,6 +9,7 @@ import { ProcRunAsync } from "../src/proc_run_async.ts";
 import { ProcRunWorkers } from "../src/proc_run_workers.ts";
 import { type TraceFile, TraceRecorder } from "../src/trace.ts";
 import { workerFunction } from "../src/worker_function.ts";
+import { exists, waitFor } from "./_helpers.ts";
 import { checkTrace } from "./_trace/check.ts";
 
 const SH = "/bin/sh";
@@ -203,4 +204,33 @@ Deno.test("checkTrace() (the tests' checker) fails on overlapping slices and on 
   assertThrows(() => checkTrace(doctor(([a]) => a!.ts += 3000), results, 1), Error, "start");
   assertThrows(() => checkTrace(doctor(([a]) => a!.dur! += 60_000), results, 1), Error, "end");
   assertThrows(() => checkTrace(doctor(([a]) => a!.tid = 2), results, 1), Error, "slot");
+});
+
+Deno.test("TraceRecorder's file is whole JSON when SIGINT ends the process in the middle of a run", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "procrun_trace_" });
+  try {
+    const script = new URL("./fixtures/trace_signal_run.ts", import.meta.url).pathname;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-run", "--allow-read", "--allow-write", script, `${dir}/run.json`, dir],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // Handshake: both running commands have touched their markers.
+    await waitFor(
+      async () => (await exists(`${dir}/a.go`)) && (await exists(`${dir}/b.go`)),
+      20_000,
+      "two tasks to start",
+    );
+    Deno.kill(child.pid, "SIGINT");
+    const { signal, stdout } = await child.output();
+    assertEquals(signal, "SIGINT");
+    assertEquals(new TextDecoder().decode(stdout), "");
+    const events =
+      (JSON.parse(await Deno.readTextFile(`${dir}/run.json`)) as TraceFile).traceEvents;
+    assert(events.some((e) => e.cat === "signal" && e.name === "SIGINT"));
+    assertEquals(events.filter((e) => e.ph === "X").map((e) => e.cat), ["cancelled", "cancelled"]);
+    assertEquals(events.at(-1)!.name, "run end");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

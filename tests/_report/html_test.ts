@@ -8,7 +8,7 @@ import {
 import { readLog } from "../../src/_report/read.ts";
 import type { ProcResultJSON } from "../../src/result.ts";
 import type { TraceFile } from "../../src/trace.ts";
-import { deno } from "../_helpers.ts";
+import { deno, installed } from "../_helpers.ts";
 import { dataOf, headless, NO_CHROMIUM } from "./chromium.ts";
 import { colorCounts, decodePng } from "./png.ts";
 
@@ -18,14 +18,7 @@ const RUN = ["run", "-A", "--config", CONFIG, CLI];
 // Chromium starts slowly on 2 busy cores: wide timeouts, few launches.
 const BROWSER = { ignore: NO_CHROMIUM, sanitizeOps: false, sanitizeResources: false };
 
-const HAS_PARALLEL = (() => {
-  try {
-    return new Deno.Command("parallel", { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-})();
+const HAS_PARALLEL = installed("parallel");
 
 /** `procrun report --out HTML LOG`. */
 async function report(log: string, html: string): Promise<void> {
