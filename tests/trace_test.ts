@@ -10,6 +10,7 @@ import { ProcRunWorkers } from "../src/proc_run_workers.ts";
 import { type TraceFile, TraceRecorder } from "../src/trace.ts";
 import { workerFunction } from "../src/worker_function.ts";
 import { exists, waitFor } from "./_helpers.ts";
+import { startSshd } from "./_ssh/sshd.ts";
 import { checkTrace } from "./_trace/check.ts";
 
 const SH = "/bin/sh";
@@ -231,6 +232,30 @@ Deno.test("TraceRecorder's file is whole JSON when SIGINT ends the process in th
     assertEquals(events.filter((e) => e.ph === "X").map((e) => e.cat), ["cancelled", "cancelled"]);
     assertEquals(events.at(-1)!.name, "run end");
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("TraceRecorder gives each host its process: this machine, then each sshd host", async () => {
+  const dir = await Deno.makeTempDir();
+  const server = await startSshd(dir);
+  try {
+    const trace = new TraceRecorder();
+    const tasks = Array.from({ length: 8 }, (_, i): [number, string] => [i, "0.1"]);
+    const run = new ProcRunAsync(["sleep"], tasks, {
+      hosts: [`2/${server.login}`, "1/:"],
+      ssh: server.ssh,
+      trace,
+    });
+    const results = await run.runAll();
+    assert(results.every((r) => r.success), results.find((r) => !r.success)?.stderr);
+    const file = trace.toJSON();
+    const slices = checkTrace(file, results.map((r) => r.toJSON()), 3);
+    const names = file.traceEvents.filter((e) => e.name === "process_name");
+    assertEquals(names.map((e) => [e.pid, e.args!.name]), [[1, "this machine"], [2, server.login]]);
+    assertEquals(new Set(slices.map((s) => s.pid)), new Set([1, 2]));
+  } finally {
+    await server.stop();
     await Deno.remove(dir, { recursive: true });
   }
 });
