@@ -255,6 +255,7 @@ export function startTimeline(
       ctx.fillText(data.marks.name[i]!, x + 3, AXIS + CHART + 4);
     });
     ctx.setLineDash([]);
+    box.dataset.drawn = String(drawn);
     if (selected >= 0) {
       const x0 = Math.max(GUTTER, xOf(bars.start[selected]!));
       const x1 = Math.max(x0 + 2, Math.min(GUTTER + plot, xOf(bars.end[selected]!)));

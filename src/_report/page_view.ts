@@ -218,9 +218,13 @@ export function showReport(data: ReportData): void {
       tasks.command[task]!,
     ]]);
   }
-  byId("problems-note").textContent = unsuccessful === 0
+  byId("problems-note").textContent = tasks.key.length === 0
+    ? "This log holds no task."
+    : unsuccessful === 0
     ? "Every task succeeded."
-    : `${unsuccessful} tasks${unsuccessful > SHOWN ? `, the first ${SHOWN} shown` : ""}.`;
+    : `${unsuccessful} ${unsuccessful === 1 ? "task" : "tasks"}${
+      unsuccessful > SHOWN ? `, the first ${SHOWN} shown` : ""
+    }.`;
   table("problems", ["task", "outcome", "attempts", "why", "command"], problems);
   const marks = byId("marks");
   data.marks.at.forEach((t, i) => {

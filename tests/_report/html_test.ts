@@ -35,6 +35,38 @@ function figures(dom: string): Record<string, number> {
   );
 }
 
+/**
+ * Run in a copy of a report: hovers the canvas until a tooltip shows, clicks
+ * there, zooms in with the + key and back with 0, and writes what it saw.
+ */
+const PROBE = `(() => {
+  const canvas = document.querySelector("#timeline canvas");
+  const box = document.getElementById("timeline");
+  const tip = document.getElementById("tip");
+  const r = canvas.getBoundingClientRect();
+  const out = {};
+  search: for (let y = 0; y < r.height; y += 3) {
+    for (let x = 0; x < r.width; x += 4) {
+      const at = { clientX: r.left + x, clientY: r.top + y, bubbles: true };
+      canvas.dispatchEvent(new MouseEvent("mousemove", at));
+      if (!tip.hidden) {
+        out.tip = tip.textContent;
+        canvas.dispatchEvent(new MouseEvent("click", at));
+        break search;
+      }
+    }
+  }
+  out.detail = document.getElementById("detail").dataset.bar;
+  for (let i = 0; i < 6; i++) canvas.dispatchEvent(new KeyboardEvent("keydown", { key: "+" }));
+  out.zoomed = Number(box.dataset.drawn);
+  canvas.dispatchEvent(new KeyboardEvent("keydown", { key: "0" }));
+  out.reset = Number(box.dataset.drawn);
+  const pre = document.createElement("pre");
+  pre.id = "probe";
+  pre.textContent = JSON.stringify(out);
+  document.body.append(pre);
+})();`;
+
 /** The figures a run's results say, computed here, apart from the report's code. */
 function expected(results: ProcResultJSON[]) {
   const attempts = results.flatMap((r) => [
@@ -178,8 +210,24 @@ Deno.test(
       assertGreater(colors.get(0xef9a1a) ?? 0, 200, "timeout bars");
       assertGreater(colors.get(0xc62828) ?? 0, 50, "failure bars");
 
-      // The same run from its JSON Lines: the same figures (no queue waits there).
-      const fromJsonl = await headless(`file://${dir}/jsonl.html`);
+      // The same run from its JSON Lines: the same figures (no queue waits there), and the
+      // page answers the mouse and the keys (a copy with a probe script, its policy taken out).
+      const jsonlPage = await Deno.readTextFile(`${dir}/jsonl.html`);
+      await Deno.writeTextFile(
+        `${dir}/probe.html`,
+        jsonlPage.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, "")
+          .replace("</body>", `<script>${PROBE}</script></body>`),
+      );
+      const fromJsonl = await headless(`file://${dir}/probe.html`);
+      const probe = JSON.parse(
+        /<pre id="probe">([^<]*)<\/pre>/.exec(fromJsonl)![1]!.replaceAll("&quot;", '"')
+          .replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&"),
+      );
+      assert(/^task \d+: (success|failure|timeout)\nattempt \d/.test(probe.tip), probe.tip);
+      assert(probe.tip.endsWith("click for details"), probe.tip);
+      assertEquals(typeof probe.detail, "string", "the click selected a bar");
+      assert(probe.zoomed < want.attempts, `zoomed in, ${probe.zoomed} bars drawn`);
+      assertEquals(probe.reset, want.attempts);
       assertEquals(dataOf(fromJsonl, /<main id="report"[^>]*>/).drawn, String(want.attempts));
       const jsonlFigures = figures(fromJsonl);
       for (
