@@ -13,6 +13,9 @@
  * - {@linkcode ProcRunWorkers} runs functions (named with
  *   {@linkcode workerFunction}) and commands on a pool of Web Workers, on
  *   every core, with timeouts that come on time even for a synchronous loop.
+ * - {@linkcode TraceRecorder} records a run as a trace for ui.perfetto.dev
+ *   (the CLI's `--trace FILE`; `procrun report` turns it into an HTML
+ *   timeline).
  * - `@procrun/procrun/cli` is the `procrun` command line (`xargs -P` and GNU
  *   parallel habits, JSON output, joblog): `deno run -A jsr:@procrun/procrun/cli --help`.
  *
@@ -41,6 +44,12 @@ export {
 export type { ProcRun } from "./src/proc_run.ts";
 export { ProcRunAsync, type ProcRunAsyncOptions } from "./src/proc_run_async.ts";
 export { ProcRunWorkers, type ProcRunWorkersOptions } from "./src/proc_run_workers.ts";
+export {
+  type TraceEvent,
+  type TraceFile,
+  TraceRecorder,
+  type TraceRecorderOptions,
+} from "./src/trace.ts";
 export { type WorkerFunction, workerFunction } from "./src/worker_function.ts";
 export type {
   HaltPolicy,

@@ -21,6 +21,7 @@ import { machineFacts, probeTools, repoPath } from "./compare/machine.ts";
 import { runWorkload, type WorkloadResult } from "./compare/measure.ts";
 import { peers } from "./compare/peers.ts";
 import { render } from "./compare/render.ts";
+import { resultsMarkdown } from "./compare/save.ts";
 import { checkTargets, evaluateTargets } from "./compare/targets.ts";
 import { WORKLOADS, workloads } from "./compare/workloads.ts";
 
@@ -35,7 +36,7 @@ if (flags.help) {
       "  --runs N      measured runs of each variant (default 5; 1 with --smoke)\n" +
       `  --only ids    comma-separated workload ids: ${Object.keys(WORKLOADS).join(",")}\n` +
       "  --json FILE   where to write the JSON (default bench/results/latest.json)\n" +
-      "  --save        also write the table to bench/RESULTS.md\n" +
+      "  --save        also write the table to bench/RESULTS.md (with --only: just those tables)\n" +
       "  --smoke       tiny sizes, one run, no warm-up, no peer installs: proves the suite starts\n" +
       "  --no-install  do not npm-install the piscina peer when it is missing",
   );
@@ -64,7 +65,13 @@ const list = await workloads({
 list.forEach(checkTargets);
 
 const results: WorkloadResult[] = [];
-for (const workload of list) results.push(await runWorkload(workload, { runs, smoke }));
+for (const workload of list) {
+  try {
+    results.push(await runWorkload(workload, { runs, smoke }));
+  } finally {
+    await workload.cleanup?.();
+  }
+}
 machine.loadEnd = Deno.loadavg();
 const targets = list.flatMap((workload, i) => evaluateTargets(workload, results[i]!));
 const table = render(results, targets, machine, runs);
@@ -78,10 +85,9 @@ await Deno.writeTextFile(
 console.error(`\nJSON written to ${jsonPath}`);
 if (flags.save) {
   const md = repoPath("bench/RESULTS.md");
-  await Deno.writeTextFile(
-    md,
-    `# Benchmark results\n\nThe latest full run of \`deno task bench\` (bench/compare.ts); see bench/README.md for how to read it.\n\n${table}\n`,
-  );
+  // With --only, the other workloads' tables stay as they were.
+  const previous = await Deno.readTextFile(md).catch(() => null);
+  await Deno.writeTextFile(md, resultsMarkdown(previous, table, only));
   // The repository's `deno fmt --check` covers Markdown: align the tables.
   await new Deno.Command(deno, { args: ["fmt", "--quiet", md] }).output();
   console.error(`Table written to ${md}`);

@@ -24,3 +24,12 @@ export async function writeAll(
   let offset = 0;
   while (offset < bytes.length) offset += await sink.write(bytes.subarray(offset));
 }
+
+/** Writes all of `bytes` to `sink` at once (the joblog's and the trace's lines), however few each write takes. */
+export function writeAllSync(
+  sink: { writeSync(bytes: Uint8Array): number },
+  bytes: Uint8Array,
+): void {
+  let offset = 0;
+  while (offset < bytes.length) offset += sink.writeSync(bytes.subarray(offset));
+}

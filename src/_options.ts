@@ -10,7 +10,10 @@ import { type ResolvedRetry, resolveRetry } from "./_retry.ts";
 import { SPOOL_BYTES } from "./_spool.ts";
 import { spawnPath } from "./_process/spawn.ts";
 import { illFormed } from "./_text.ts";
+import { describeTask } from "./_trace/describe.ts";
+import type { TaskInfo } from "./_trace/tracer.ts";
 import type { ProcResult } from "./result.ts";
+import { TraceRecorder, traceRecorders } from "./trace.ts";
 import type { OutputEncoding, Pargs, ProcRunOptions, Task, TaskFunction, Tasks } from "./types.ts";
 
 /**
@@ -72,6 +75,8 @@ export interface ResolvedOptions {
   retry: ResolvedRetry | undefined;
   /** Undefined: never halt. */
   halt: ResolvedHalt | undefined;
+  /** The run's trace, and each task's arg and command as it shows them; undefined: none. */
+  trace: { recorder: TraceRecorder; taskInfo: TaskInfo } | undefined;
 }
 
 /** The validated `pargs`: a command with its arguments, or a function. */
@@ -206,6 +211,7 @@ const OPTION_NAMES = [
   "keepResults",
   "retry",
   "halt",
+  "trace",
 ] as const satisfies readonly (keyof ProcRunOptions)[];
 
 // Fails to compile when ProcRunOptions gains a key that OPTION_NAMES lacks.
@@ -260,6 +266,7 @@ export function resolveOptions(
     handleSignals = true,
     placeholder,
     keepResults,
+    trace,
   } = options;
   if (!Number.isInteger(numWorkers) || numWorkers < 0) {
     throw new (typeof numWorkers === "number" ? RangeError : TypeError)(
@@ -307,6 +314,10 @@ export function resolveOptions(
   if (keepResults !== undefined && typeof keepResults !== "boolean") {
     throw new TypeError(invalid(owner, "keepResults", "a boolean", keepResults));
   }
+  if (trace !== undefined) {
+    const unfit = trace instanceof TraceRecorder ? traceRecorders.check(trace) : "a TraceRecorder";
+    if (unfit) throw new TypeError(invalid(owner, "trace", unfit, trace));
+  }
   return {
     numWorkers: numWorkers === 0 ? Infinity : numWorkers,
     timeoutMs: timeout * 1000,
@@ -328,6 +339,7 @@ export function resolveOptions(
     keepResults,
     retry: resolveRetry(owner, options.retry),
     halt: resolveHalt(owner, options.halt),
+    trace: undefined,
   };
 }
 
@@ -352,5 +364,11 @@ export function resolveRun(
   const resolved = resolveOptions(owner, options, defaultWorkers, extra);
   // A bad PROCRUN_SPAWN is refused now, before anything runs.
   if (program.kind === "command") spawnPath();
+  if (options.trace) {
+    resolved.trace = {
+      recorder: options.trace,
+      taskInfo: describeTask(program, resolved.placeholder),
+    };
+  }
   return { program, options: resolved };
 }

@@ -50,6 +50,8 @@ export function recordAttempt(result: ProcResult): void {
     timeout: result.timeout,
     exception: result.exception,
     error: result.error,
+    slot: start === null ? null : result.slot,
+    host: start === null ? null : result.host,
   };
   result.earlierAttempts = [...result.earlierAttempts, attempt];
 }

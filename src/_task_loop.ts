@@ -13,9 +13,11 @@ import { guardSignals } from "./_process/signals.ts";
 import { recordCancel, recordError, resetOutcome } from "./_record.ts";
 import { recordAttempt, type ResolvedRetry, retryDelay, wantsRetry } from "./_retry.ts";
 import { Semaphore } from "./_semaphore.ts";
+import type { RunTracer } from "./_trace/tracer.ts";
 import { epochNow } from "./_util.ts";
 import { ProcResult, resultInEngine, resultTimes } from "./result.ts";
 import { CHECK_EVERY, DONE, nextTurn, reader, TURN_INTERVAL_MS } from "./_task_reader.ts";
+import { traceRecorders } from "./trace.ts";
 import type { Task, Tasks } from "./types.ts";
 
 /** What the loop writes on its runner. */
@@ -58,6 +60,8 @@ interface RunState {
   done: AttemptDone;
   /** Called when the last task in flight ends, once the input is read. */
   drained: (() => void) | undefined;
+  /** Told what happens, when the run is traced (the `trace` option). */
+  tracer: RunTracer | undefined;
 }
 
 /**
@@ -103,6 +107,7 @@ export async function runTasks(
     engine,
     host,
     deliver: (result) => {
+      run.tracer?.delivered(result);
       try {
         emit?.(result);
       } catch (error) {
@@ -113,14 +118,27 @@ export async function runTasks(
     running: 0,
     done: (result, end) => finishAttempt(run, result, end),
     drained: undefined,
+    tracer: undefined,
   };
   using _guard = handleSignals ? guardSignals(controller) : undefined;
+  if (options.trace) {
+    const { recorder, taskInfo } = options.trace;
+    const slots = Number.isFinite(engine.capacity) ? engine.capacity : null;
+    run.tracer = traceRecorders.begin(recorder, {
+      runner: owner,
+      startEpochMs: epochNow(),
+      slots,
+    }, taskInfo);
+  }
 
   const { next, close, lazy } = reader(tasks, startSignal);
   const t0 = performance.now();
   host.timeStart = new Date();
   engine.start();
-  const onAbort = () => engine.abort(signal.reason);
+  const onAbort = () => {
+    run.tracer?.cancel(signal.reason);
+    engine.abort(signal.reason);
+  };
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     if (signal.aborted) onAbort();
@@ -144,6 +162,7 @@ export async function runTasks(
       }
       const checked = checkTask(owner, task, index++, seen) as Task;
       const result = new ProcResult(checked[0], checked[1]);
+      run.tracer?.read(result);
       if (keepResults) host.results.push(result);
       // Acquired without a promise when the engine has room (the hot path).
       if (startSignal.aborted || !run.sem.tryAcquire()) {
@@ -175,6 +194,7 @@ export async function runTasks(
     signal.removeEventListener("abort", onAbort);
     host.timeEnd = new Date();
     host.timeRun = (performance.now() - t0) / 1000;
+    run.tracer?.end("run end");
   }
   if (failure) throw failure.error;
   return host.results;
@@ -196,6 +216,7 @@ function submitTask(run: RunState, result: ProcResult): void {
 /** Runs one attempt of a task in the engine. Never throws. */
 function runAttempt(run: RunState, result: ProcResult): void {
   result.attempts++;
+  run.tracer?.submit(result);
   if (run.options.verbose) {
     const again = result.attempts > 1 ? ` (attempt ${result.attempts})` : "";
     console.error(`procrun: start ${String(result.key)}${again}`);
@@ -229,6 +250,7 @@ function finishAttempt(run: RunState, result: ProcResult, end: AttemptEnd): void
       if (end.host !== result.host) result.host = end.host;
       result.timeRun = (end.end - end.start) / 1000;
     }
+    run.tracer?.attempt(result, end);
     if (run.options.verbose && end.start !== null) console.error(endLine(result, end));
     if (!result.success && run.retry && retryLater(run, run.retry, result)) return;
   } catch (error) {
@@ -300,6 +322,7 @@ function endTask(run: RunState, result: ProcResult): void {
 /** Stops the run as its halt policy says: no new task, and with "now" none running either. */
 function haltRun(run: RunState, result: ProcResult, why: string): void {
   run.host.haltedBy = result;
+  run.tracer?.halt(why, run.halt!.policy.when, result);
   const reason = new DOMException(`halted: ${why}`, "AbortError");
   if (run.halt!.policy.when === "now") run.cancel(reason);
   else {

@@ -27,6 +27,8 @@ import { exitCodeFor, haltExitCode, haltText, resumeSkip, retryOption } from "./
 import { MedianRun } from "./_cli/median.ts";
 import { HOSTS_REFRESH, loginFileHosts } from "./_ssh/sshlogin.ts";
 import { JobLog, readJobLog } from "./_cli/joblog.ts";
+import { reportMain } from "./_cli/report_command.ts";
+import { openTraceFile, type TraceFileWriter } from "./_cli/trace_file.ts";
 import { OutputQueue } from "./_cli/output.ts";
 import { buildProgram, type CliProgram, valuesOf } from "./_cli/program.ts";
 import { ProgressBar } from "./_cli/progress.ts";
@@ -112,6 +114,7 @@ async function createRunner(
  * ```
  */
 export async function main(args: string[]): Promise<number> {
+  if (args[0] === "report") return await reportMain(args.slice(1));
   let config: CliConfig;
   try {
     config = parseCli(args);
@@ -184,6 +187,14 @@ export async function main(args: string[]): Promise<number> {
     }
   } catch (error) {
     say(`procrun: cannot write --joblog ${JSON.stringify(config.joblog)}: ${errorText(error)}`);
+    return EXIT_ERROR;
+  }
+  let traceFile: TraceFileWriter | undefined;
+  try {
+    if (config.trace !== undefined) traceFile = openTraceFile(config.trace, feed, program);
+  } catch (error) {
+    joblog?.close();
+    say(`procrun: cannot write --trace ${JSON.stringify(config.trace)}: ${errorText(error)}`);
     return EXIT_ERROR;
   }
 
@@ -327,6 +338,7 @@ export async function main(args: string[]): Promise<number> {
         [HOSTS_REFRESH]: hosts,
       }),
       halt: config.halt,
+      trace: traceFile?.recorder,
     });
     progress?.start();
     let failure: { error: unknown } | undefined;
@@ -358,6 +370,10 @@ export async function main(args: string[]): Promise<number> {
     } else status = exitCodeFor(renderer.failed);
     // Every task may have succeeded, yet the module failed: not a clean run.
     if (status === 0 && strayErrors > 0) status = 1;
+    if (traceFile?.recorder.error !== undefined) {
+      say(`procrun: --trace stopped: ${errorText(traceFile.recorder.error)}`);
+      if (status === 0) status = EXIT_ERROR;
+    }
   } catch (error) {
     // The runner refused its options: nothing ran.
     say(`procrun: ${errorText(error)}`);
@@ -365,6 +381,7 @@ export async function main(args: string[]): Promise<number> {
   } finally {
     progress?.stop();
     joblog?.close();
+    traceFile?.close();
     for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
     if (watchStrays) {
       globalThis.removeEventListener("error", onStray);

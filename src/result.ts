@@ -4,8 +4,8 @@
  * @module
  */
 import { format as formatDuration } from "@std/fmt/duration";
-import { colorByDefault, type Palette, palette } from "./_colors.ts";
-import { inspectLine } from "./_util.ts";
+import { colorByDefault, palette } from "./_colors.ts";
+import { section, show } from "./_result_text.ts";
 
 /** The plain-data form of a {@linkcode ProcResult}, as given by `toJSON()`. */
 export interface ProcResultJSON {
@@ -72,6 +72,10 @@ export interface AttemptRecord {
   exception: string | null;
   /** The message of that error, or null. */
   error: string | null;
+  /** The job slot that ran it, or null if it never started. */
+  slot: number | null;
+  /** The host that ran it, or null for this machine. */
+  host: string | null;
 }
 
 /** An {@linkcode AttemptRecord} as plain data, its times as ISO 8601 strings. */
@@ -392,23 +396,4 @@ export class ProcResult {
   print(options: PrintOptions = {}): void {
     console.log(this.format(options));
   }
-}
-
-function section(
-  lines: string[],
-  name: string,
-  text: string,
-  truncated: boolean,
-  cyan: Palette["cyan"],
-  dim: Palette["dim"],
-): void {
-  if (text === "" && !truncated) return;
-  lines.push(`  ${cyan(name)}${truncated ? dim(" (truncated)") : ""}`);
-  for (const line of text.replace(/\n$/, "").split("\n")) {
-    lines.push(`    ${line}`);
-  }
-}
-
-function show(value: unknown): string {
-  return typeof value === "string" ? value : inspectLine(value);
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import type { ProcResult } from "./result.ts";
+import type { TraceRecorder } from "./trace.ts";
 
 /**
  * What a task function returns: `[success, answer]`, or a promise of it.
@@ -252,4 +253,22 @@ export interface ProcRunOptions {
    * set it off. By default the run never halts.
    */
   halt?: HaltPolicy;
+  /**
+   * Records the run as a trace in the Chrome Trace Event format, for
+   * ui.perfetto.dev and chrome://tracing: see {@linkcode TraceRecorder}. A
+   * recorder records one run.
+   *
+   * @example Trace a run
+   * ```ts
+   * import { ProcRunAsync, TraceRecorder } from "@procrun/procrun";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const trace = new TraceRecorder();
+   * await new ProcRunAsync(["true"], [["a", ""]], { trace }).runAll();
+   * assertEquals(trace.toJSON().traceEvents.some((event) => event.name === "a"), true);
+   * ```
+   *
+   * By default nothing is recorded.
+   */
+  trace?: TraceRecorder;
 }

@@ -96,3 +96,13 @@ export async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+/** Whether `program` is installed: `program --version` runs and succeeds. */
+export function installed(program: string): boolean {
+  try {
+    return new Deno.Command(program, { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}

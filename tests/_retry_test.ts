@@ -42,6 +42,8 @@ Deno.test("recordAttempt() keeps the times and the outcome of the attempt that e
   resultTimes.set(result, 1000, 3000);
   result.returncode = 4;
   result.exception = null;
+  result.slot = 2;
+  result.host = "build1";
   recordAttempt(result);
   assertEquals(result.earlierAttempts, [{
     timeStart: new Date(1000),
@@ -51,5 +53,7 @@ Deno.test("recordAttempt() keeps the times and the outcome of the attempt that e
     timeout: false,
     exception: null,
     error: null,
+    slot: 2,
+    host: "build1",
   }]);
 });

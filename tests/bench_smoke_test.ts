@@ -27,7 +27,7 @@ Deno.test("bench/compare.ts behaviour: the suite starts, measures procrun and re
         new URL("../bench/compare.ts", import.meta.url).pathname,
         "--smoke",
         "--only",
-        "spawn4,functions,stream,e2e",
+        "spawn4,functions,stream,e2e,report",
         "--json",
         json,
       ],
@@ -40,9 +40,18 @@ Deno.test("bench/compare.ts behaviour: the suite starts, measures procrun and re
 
     const report: Report = JSON.parse(await Deno.readTextFile(json));
     assert(report.smoke);
-    assertEquals(report.workloads.map((w) => w.id), ["spawn4", "functions", "stream", "e2e"]);
+    assertEquals(report.workloads.map((w) => w.id), [
+      "spawn4",
+      "functions",
+      "stream",
+      "e2e",
+      "report",
+    ]);
     for (const workload of report.workloads) {
-      const procrun = workload.rows.filter((r) => r.id.startsWith("procrun_async"));
+      // The report workload's rows are all procrun's: building the page, and opening it.
+      const procrun = workload.rows.filter((r) =>
+        r.id.startsWith("procrun_async") || workload.id === "report"
+      );
       assert(procrun.length > 0, workload.id);
       for (const row of procrun) {
         assertEquals(row.status, "measured", `${workload.id} ${row.id}: ${row.reason}`);

@@ -9,7 +9,7 @@ import {
   assertStringIncludes,
 } from "@std/assert";
 import denoJson from "../deno.json" with { type: "json" };
-import { exists, groupMembers, isAlive, readUntil, waitFor } from "./_helpers.ts";
+import { exists, groupMembers, installed, isAlive, readUntil, waitFor } from "./_helpers.ts";
 import { startSshd } from "./_ssh/sshd.ts";
 
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
@@ -1295,14 +1295,7 @@ Deno.test("cli --resume-failed runs again the failed tasks, --resume none; a cha
 
 // ---- Input sources and replacement strings, against GNU parallel ------------
 
-const hasParallel = (() => {
-  try {
-    return new Deno.Command("parallel", { args: ["--version"], stdout: "null" }).outputSync()
-      .success;
-  } catch {
-    return false;
-  }
-})();
+const hasParallel = installed("parallel");
 
 /**
  * Runs `args` with procrun (-k) and checks its output against `expected`,

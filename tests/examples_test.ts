@@ -35,6 +35,31 @@ Deno.test("examples/example_3_workers.ts runs the seed's function example on wor
   assertLess(seconds, 15, "the process ends when the run does");
 });
 
+Deno.test("examples/example_4_trace.ts writes a trace file of its run, one slice per attempt", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = new URL("../examples/example_4_trace.ts", import.meta.url).pathname;
+    const run = await deno(["run", "--allow-run", "--allow-write", path, `${dir}/run.trace.json`]);
+    assertEquals(run.status.code, 0, run.err);
+    const stdout = run.out;
+    assertStringIncludes(stdout, "6 tasks, 4 succeeded, 2 failed");
+    const trace = JSON.parse(await Deno.readTextFile(`${dir}/run.trace.json`));
+    const slices = trace.traceEvents.filter((event: { ph: string }) => event.ph === "X");
+    const seen = slices.map((s: { name: string; cat: string }) => `${s.name}:${s.cat}`).sort();
+    assertEquals(seen, [
+      "a:success",
+      "b:failure",
+      "c:success",
+      "d:timeout",
+      "e:success",
+      "f:failure",
+      "f:success",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("examples/*.ts are executable and run through their shebang", async () => {
   const dir = new URL("../examples/", import.meta.url).pathname;
   // The shebang calls `deno`: put this Deno first on PATH.

@@ -21,6 +21,7 @@ export interface Tools {
   node: string | null;
   npm: string | null;
   setsid: string | null;
+  chromium: string | null;
 }
 
 /** What the report's header and its JSON say about the machine. */
@@ -61,6 +62,7 @@ export async function probeTools(): Promise<Tools> {
     node: await which("node"),
     npm: await which("npm"),
     setsid: await which("setsid"),
+    chromium: await which("chromium"),
   };
 }
 

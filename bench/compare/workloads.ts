@@ -10,6 +10,7 @@
  * @module
  */
 import { repoPath, type Tools } from "./machine.ts";
+import { measure } from "./measure.ts";
 import { isSkip, type Peers, type Skip } from "./peers.ts";
 
 /**
@@ -78,6 +79,8 @@ export interface Workload {
   runs?: number;
   /** The procrun variant the ratios are taken against (default procrun_async). */
   lead?: string;
+  /** Called once its runs are over: removes what the workload made. */
+  cleanup?: () => Promise<void>;
 }
 
 /** What the workloads are built from. */
@@ -303,7 +306,67 @@ export const WORKLOADS: Record<string, Definition> = {
       goal: "< 40",
     }],
   }),
+  report: reportWorkload,
 };
+
+/**
+ * The report of a 100,000-task run: its inputs are made once (a real run,
+ * recorded as a trace and as JSON Lines), then each variant is timed.
+ */
+async function reportWorkload(ctx: Context): Promise<Omit<Workload, "id">> {
+  const tasks = ctx.smoke ? 2000 : 100_000;
+  const dir = await Deno.makeTempDir({ prefix: "procrun_bench_report_" });
+  const made = await measure(script(ctx, "bench/workloads/report_run.ts", tasks, dir));
+  const attempts = made.report?.attempts as number;
+  const report = (log: string, html: string) =>
+    script(ctx, "src/cli.ts", "report", "--out", `${dir}/${html}`, `${dir}/${log}`);
+  return {
+    kind: "latency",
+    title: `procrun report of a ${tasks}-task run (${attempts} attempts, 8 slots)`,
+    tasks,
+    lead: "report_trace",
+    variants: [
+      {
+        id: "report_trace",
+        label: "procrun report of its trace (--trace), to HTML",
+        command: report("run.trace.json", "trace.html"),
+      },
+      {
+        id: "report_jsonl",
+        label: "procrun report of its JSON Lines (--jsonl), to HTML",
+        command: report("run.jsonl", "jsonl.html"),
+      },
+      {
+        id: "open_trace",
+        label: "the trace's report opened in headless Chromium, until drawn",
+        command: ctx.tools.chromium
+          ? script(ctx, "bench/workloads/report_open.ts", `${dir}/trace.html`, attempts)
+          : { skip: "Chromium is not installed (apt-get install chromium)" },
+      },
+    ],
+    targets: [
+      {
+        what: "report of the trace built, ms",
+        metric: "wallMs",
+        a: "report_trace",
+        goal: "< 10000",
+      },
+      {
+        what: "report of the JSON Lines built, ms",
+        metric: "wallMs",
+        a: "report_jsonl",
+        goal: "< 10000",
+      },
+      {
+        what: "report opened in headless Chromium, ms",
+        metric: "wallMs",
+        a: "open_trace",
+        goal: "< 10000",
+      },
+    ],
+    cleanup: () => Deno.remove(dir, { recursive: true }),
+  };
+}
 
 /** The workloads of {@linkcode WORKLOADS} to run: all, or those whose id is in `only`. */
 export async function workloads(ctx: Context, only?: ReadonlySet<string>): Promise<Workload[]> {

@@ -33,6 +33,7 @@ const STRINGS = [
   "max-output-bytes",
   "color",
   "joblog",
+  "trace",
   "retries",
   "retry-delay",
   "halt",
@@ -250,6 +251,7 @@ export function parseCli(args: string[]): CliConfig {
     quote: bool("quote"),
     joblog: str("joblog")?.replace(/^\+/, ""),
     joblogAppend: str("joblog")?.startsWith("+") ?? false,
+    trace: str("trace"),
     resume: bool("resume-failed") ? "failed" : bool("resume") ? "all" : "no",
     retries: number(
       "--retries",
@@ -309,6 +311,9 @@ export function parseCli(args: string[]): CliConfig {
     throw new UsageError("--export needs --module");
   }
   if (config.joblog === "") throw new UsageError("--joblog +FILE needs a file name");
+  if (config.trace === "-") {
+    throw new UsageError("--trace needs a file name (standard output carries the tasks' output)");
+  }
   if (config.resume !== "no" && (config.joblog === undefined || config.joblog === "-")) {
     throw new UsageError(
       `--${config.resume === "failed" ? "resume-failed" : "resume"} needs --joblog FILE`,

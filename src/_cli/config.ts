@@ -80,6 +80,8 @@ export interface CliConfig {
   joblog: string | undefined;
   /** `--joblog +FILE`: append to the joblog instead of replacing it. */
   joblogAppend: boolean;
+  /** `--trace FILE`: the run's trace (Chrome Trace Event format), written as it goes. */
+  trace: string | undefined;
   /** `--resume`: skip the tasks in the joblog; `--resume-failed`: only those that succeeded. */
   resume: "no" | "all" | "failed";
   /** Attempts per task in all (`--retries`, 0 for no limit), or undefined for one. */

@@ -9,6 +9,7 @@ export const HELP = `procrun: run a command (or a function) once per argument, m
 
 Usage:
   procrun [options] [--] command [args...] ::: arg1 arg2 ... [::: more ...]
+  procrun report [--out FILE] LOG  (an HTML timeline of a run: see report --help)
   procrun [options] [--] command [args...] < lines.txt
   procrun [options] --arg-file lines.txt [--] command [args...]
   procrun [options] --module FILE [--export NAME] [::: args...]
@@ -94,6 +95,8 @@ Output:
       --joblog FILE      GNU parallel's joblog (Seq Host Starttime JobRuntime
                          Send Receive Exitval Signal Command); - for stdout;
                          +FILE appends (as --resume does)
+      --trace FILE       the run's trace as it goes, for ui.perfetto.dev
+                         (Chrome Trace Event JSON; see procrun report)
       --progress         a progress bar on stderr (default: on when stderr is
                          a terminal; --no-progress turns it off)
       --color auto|always|never  colour (auto honours NO_COLOR)

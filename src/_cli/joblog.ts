@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { writeAllSync } from "../_bytes.ts";
 import { peekSpool } from "../_spool.ts";
 import { signalNumber } from "../_process/signal_numbers.ts";
 import type { ProcResult } from "../result.ts";
@@ -110,9 +111,7 @@ export class JobLog {
     const empty = !append || file.statSync().size === 0;
     const log = new JobLog((text) => {
       if (text === HEADER && !empty) return;
-      const bytes = encoder.encode(text);
-      let offset = 0;
-      while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
+      writeAllSync(file, encoder.encode(text));
     }, () => file.close());
     return log;
   }

@@ -26,6 +26,7 @@ Deno.test("parseCli() gives the defaults for a bare command", () => {
     killGrace: undefined,
     maxOutputBytes: undefined,
     joblogAppend: false,
+    trace: undefined,
     resume: "no",
     retries: undefined,
     retryDelay: undefined,
@@ -301,4 +302,10 @@ Deno.test("parseCli() reads -S (repeated, comma lists) and --ssh", () => {
   assertEquals([remote.workdir, remote.envNames], ["/tmp/w", ["A", "B"]]);
   assertEquals(parseCli(["--sshloginfile", "hosts.txt", "true"]).sshloginfile, "hosts.txt");
   refused(["-S", "a", "--engine", "workers", "true"], "--sshlogin needs --engine async");
+});
+
+Deno.test("parseCli() takes --trace FILE, and refuses - (standard output carries the tasks' output)", () => {
+  assertEquals(parseCli(["--trace", "run.json", "echo"]).trace, "run.json");
+  assertEquals(parseCli(["--trace=run.json", "echo"]).trace, "run.json");
+  refused(["--trace", "-", "echo"], "--trace needs a file name");
 });
