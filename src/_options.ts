@@ -10,10 +10,10 @@ import { type ResolvedRetry, resolveRetry } from "./_retry.ts";
 import { SPOOL_BYTES } from "./_spool.ts";
 import { spawnPath } from "./_process/spawn.ts";
 import { illFormed } from "./_text.ts";
-import { describeTask } from "./_trace/describe.ts";
+import { traceSupport } from "./_trace/support.ts";
 import type { TaskInfo } from "./_trace/tracer.ts";
 import type { ProcResult } from "./result.ts";
-import { TraceRecorder, traceRecorders } from "./trace.ts";
+import type { TraceRecorder } from "./trace.ts";
 import type { OutputEncoding, Pargs, ProcRunOptions, Task, TaskFunction, Tasks } from "./types.ts";
 
 /**
@@ -315,7 +315,8 @@ export function resolveOptions(
     throw new TypeError(invalid(owner, "keepResults", "a boolean", keepResults));
   }
   if (trace !== undefined) {
-    const unfit = trace instanceof TraceRecorder ? traceRecorders.check(trace) : "a TraceRecorder";
+    // A TraceRecorder comes from trace.ts, which provides the support once loaded.
+    const unfit = traceSupport?.isRecorder(trace) ? traceSupport.check(trace) : "a TraceRecorder";
     if (unfit) throw new TypeError(invalid(owner, "trace", unfit, trace));
   }
   return {
@@ -367,7 +368,7 @@ export function resolveRun(
   if (options.trace) {
     resolved.trace = {
       recorder: options.trace,
-      taskInfo: describeTask(program, resolved.placeholder),
+      taskInfo: traceSupport!.describe(program, resolved.placeholder),
     };
   }
   return { program, options: resolved };

@@ -17,7 +17,7 @@ import type { RunTracer } from "./_trace/tracer.ts";
 import { epochNow } from "./_util.ts";
 import { ProcResult, resultInEngine, resultTimes } from "./result.ts";
 import { CHECK_EVERY, DONE, nextTurn, reader, TURN_INTERVAL_MS } from "./_task_reader.ts";
-import { traceRecorders } from "./trace.ts";
+import { traceSupport } from "./_trace/support.ts";
 import type { Task, Tasks } from "./types.ts";
 
 /** What the loop writes on its runner. */
@@ -124,7 +124,7 @@ export async function runTasks(
   if (options.trace) {
     const { recorder, taskInfo } = options.trace;
     const slots = Number.isFinite(engine.capacity) ? engine.capacity : null;
-    run.tracer = traceRecorders.begin(recorder, {
+    run.tracer = traceSupport!.begin(recorder, {
       runner: owner,
       startEpochMs: epochNow(),
       slots,

@@ -14,31 +14,27 @@
  *
  * @module
  */
-import denoJson from "../deno.json" with { type: "json" };
 import { type CliConfig, parseCli, UsageError } from "./_cli/args.ts";
 import { rawArgs } from "./_cli/argv.ts";
-import { HELP } from "./_cli/help.ts";
 import type { TaskFeed } from "./_cli/input.ts";
 import { openInput } from "./_cli/sources.ts";
 import { expandWord, SLOT } from "./_cli/replace.ts";
 import { OUTPUT_HOOK, SLOT_MARK, TIMEOUT_FOR } from "./_options.ts";
-import { LineBuffer } from "./_cli/line_buffer.ts";
+import type { LineBuffer } from "./_cli/line_buffer.ts";
 import { exitCodeFor, haltExitCode, haltText, resumeSkip, retryOption } from "./_cli/batch.ts";
-import { MedianRun } from "./_cli/median.ts";
+import type { MedianRun } from "./_cli/median.ts";
 import { HOSTS_REFRESH, loginFileHosts } from "./_ssh/sshlogin.ts";
-import { JobLog, readJobLog } from "./_cli/joblog.ts";
-import { reportMain } from "./_cli/report_command.ts";
-import { openTraceFile, type TraceFileWriter } from "./_cli/trace_file.ts";
+import type { JobLog } from "./_cli/joblog.ts";
+import type { TraceFileWriter } from "./_cli/trace_file.ts";
 import { OutputQueue } from "./_cli/output.ts";
 import { buildProgram, type CliProgram, valuesOf } from "./_cli/program.ts";
-import { ProgressBar } from "./_cli/progress.ts";
+import type { ProgressBar } from "./_cli/progress.ts";
 import { Renderer } from "./_cli/render.ts";
 import type { ProcRun } from "./proc_run.ts";
 import { ProcRunAsync } from "./proc_run_async.ts";
 import type { ProcRunOptions, Tasks } from "./types.ts";
 import { EXIT_STATUS } from "./_process/signals.ts";
 import { errorText } from "./_util.ts";
-import { spawnPath } from "./_process/spawn.ts";
 import { SPOOL_BYTES } from "./_spool.ts";
 
 /** Bytes of a task's stream held in memory before the rest goes to a temporary file. */
@@ -54,16 +50,6 @@ function say(text: string): void {
     Deno.stderr.writeSync(new TextEncoder().encode(text + "\n"));
   } catch {
     // Nowhere to say it.
-  }
-}
-
-/** The spawn path in use, for --version (PROCRUN_SPAWN chooses it). */
-function spawnPathText(): string {
-  try {
-    const { path, why } = spawnPath();
-    return `commands start by: ${path} (${why})`;
-  } catch (error) {
-    return `commands cannot start: ${errorText(error)}`;
   }
 }
 
@@ -114,7 +100,10 @@ async function createRunner(
  * ```
  */
 export async function main(args: string[]): Promise<number> {
-  if (args[0] === "report") return await reportMain(args.slice(1));
+  // What a run does not use is loaded only when asked for, to keep the CLI's start fast.
+  if (args[0] === "report") {
+    return await (await import("./_cli/report_command.ts")).reportMain(args.slice(1));
+  }
   let config: CliConfig;
   try {
     config = parseCli(args);
@@ -124,11 +113,11 @@ export async function main(args: string[]): Promise<number> {
     return EXIT_ERROR;
   }
   if (config.help) {
-    console.log(HELP);
+    console.log((await import("./_cli/help.ts")).HELP);
     return 0;
   }
   if (config.version) {
-    console.log(`procrun ${denoJson.version}\n${spawnPathText()}`);
+    console.log((await import("./_cli/version.ts")).versionText());
     return 0;
   }
 
@@ -138,11 +127,14 @@ export async function main(args: string[]): Promise<number> {
   // Notes said while tasks are read; through the output queue once it exists.
   let note = say;
   let trace = say;
+  const joblogs = config.joblog !== undefined || config.resume !== "no"
+    ? await import("./_cli/joblog.ts")
+    : undefined;
   try {
     program = await buildProgram(config);
     let skip: ((seq: number, values: string[]) => boolean) | undefined;
     if (config.resume !== "no") {
-      const logged = readJobLog(config.joblog!);
+      const logged = joblogs!.readJobLog(config.joblog!);
       skip = resumeSkip(config, program, logged, (text) => note(text));
     }
     // -t (GNU parallel's --verbose): each command line on stderr as its task starts.
@@ -183,7 +175,7 @@ export async function main(args: string[]): Promise<number> {
     // "-" is standard output, as in GNU parallel: opened below, in the output queue.
     if (config.joblog !== undefined && config.joblog !== "-") {
       // --resume adds to the joblog it read, as GNU parallel does.
-      joblog = JobLog.open(config.joblog, config.joblogAppend || config.resume !== "no");
+      joblog = joblogs!.JobLog.open(config.joblog, config.joblogAppend || config.resume !== "no");
     }
   } catch (error) {
     say(`procrun: cannot write --joblog ${JSON.stringify(config.joblog)}: ${errorText(error)}`);
@@ -191,7 +183,10 @@ export async function main(args: string[]): Promise<number> {
   }
   let traceFile: TraceFileWriter | undefined;
   try {
-    if (config.trace !== undefined) traceFile = openTraceFile(config.trace, feed, program);
+    if (config.trace !== undefined) {
+      const { openTraceFile } = await import("./_cli/trace_file.ts");
+      traceFile = openTraceFile(config.trace, feed, program);
+    }
   } catch (error) {
     joblog?.close();
     say(`procrun: cannot write --trace ${JSON.stringify(config.trace)}: ${errorText(error)}`);
@@ -217,7 +212,7 @@ export async function main(args: string[]): Promise<number> {
   const stderrIsTerminal = Deno.stderr.isTerminal();
   const showProgress = config.progress ?? (!config.quiet && stderrIsTerminal);
   const progress: ProgressBar | undefined = showProgress
-    ? new ProgressBar(
+    ? new (await import("./_cli/progress.ts")).ProgressBar(
       () => ({
         done: renderer.done,
         failed: renderer.failed,
@@ -236,15 +231,15 @@ export async function main(args: string[]): Promise<number> {
     () => progress?.pause(),
     () => progress?.resume(),
   );
-  if (config.joblog === "-") joblog = new JobLog((text) => out.push("stdout", text));
+  if (config.joblog === "-") joblog = new joblogs!.JobLog((text) => out.push("stdout", text));
   trace = (text) => out.push("stderr", text + "\n");
   if (!config.quiet) note = trace;
   else note = () => {};
   const tagOf = config.tag === undefined
     ? undefined
     : (input: unknown, seq: number) => expandWord(config.tag!, valuesOf(input), seq).join(" ");
-  const lineBuffer = config.lineBuffer && program.isCommand
-    ? new LineBuffer(out, (result) => {
+  const lineBuffer: LineBuffer | undefined = config.lineBuffer && program.isCommand
+    ? new (await import("./_cli/line_buffer.ts")).LineBuffer(out, (result) => {
       const origin = feed.peek(result.key);
       return tagOf && origin
         ? new TextEncoder().encode(tagOf(origin.input, origin.seq) + "\t")
@@ -289,7 +284,9 @@ export async function main(args: string[]): Promise<number> {
     globalThis.addEventListener("unhandledrejection", onStray);
   }
 
-  const median = config.timeoutPercent === undefined ? undefined : new MedianRun();
+  const median: MedianRun | undefined = config.timeoutPercent === undefined
+    ? undefined
+    : new (await import("./_cli/median.ts")).MedianRun();
   // -S and --sshloginfile, read again while the run goes on.
   const hosts = config.hosts === undefined && config.sshloginfile === undefined
     ? undefined

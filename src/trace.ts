@@ -5,6 +5,8 @@
  * @module
  */
 import { type RunInfo, RunTracer, type TaskInfo } from "./_trace/tracer.ts";
+import { describeTask } from "./_trace/describe.ts";
+import { provideTraceSupport } from "./_trace/support.ts";
 
 /**
  * One event of a trace, in the Chrome Trace Event format: `"X"` a task
@@ -279,3 +281,10 @@ export class TraceRecorder {
     this.#tracer = undefined;
   }
 }
+
+provideTraceSupport({
+  isRecorder: (value): value is TraceRecorder => value instanceof TraceRecorder,
+  check: (recorder) => traceRecorders.check(recorder),
+  describe: describeTask,
+  begin: (recorder, info, taskInfo) => traceRecorders.begin(recorder, info, taskInfo),
+});
