@@ -33,7 +33,11 @@ interface Scope {
 
 const scope = globalThis as unknown as Scope;
 // Taken before any task code runs, so that tasks cannot replace them.
-const post = scope.postMessage.bind(scope) as (message: FromWorker) => void;
+const postToParent = scope.postMessage.bind(scope) as (message: FromWorker) => void;
+/** Where messages go: the thread that started this worker, or (pipe) the process's stdout. */
+let post = postToParent;
+/** In a worker process, writes the frame that says task `i` starts (before it runs). */
+let announce: ((i: number, start: number) => void) | undefined;
 const realClose = scope.close.bind(scope);
 const realExit = Deno.exit;
 
@@ -201,9 +205,27 @@ function claim(): number {
 
 function started(i: number): number {
   const s = now();
-  Atomics.store(ctrl, Ctrl.Start, Math.floor(s - base));
+  const start = Math.floor(s - base);
+  announce?.(i, start);
+  Atomics.store(ctrl, Ctrl.Start, start);
   Atomics.store(ctrl, Ctrl.Current, i);
   return s;
+}
+
+/**
+ * In a worker process, messages go to standard output as frames, and a frame
+ * goes out before each task starts: whatever kills the process, its main
+ * process knows which task was running.
+ */
+async function usePipe(): Promise<void> {
+  const { fillStartFrame, messageFrame, startFrame, writeLocked } = await import("./frames.ts");
+  post = (message) => writeLocked(ctrl, messageFrame(message));
+  const frame = startFrame();
+  const view = new DataView(frame.buffer);
+  announce = (i, start) => {
+    fillStartFrame(view, i, start);
+    writeLocked(ctrl, frame);
+  };
 }
 
 function finished(report: TaskReport, always: boolean): void {
@@ -286,6 +308,7 @@ async function init(message: InitMessage): Promise<void> {
   ctrl = new Int32Array(message.ctrl);
   base = message.base;
   flushMs = message.flushMs;
+  if (message.pipe) await usePipe();
   if (program.kind === "command") {
     command = fromWireTemplate(program.template);
   } else {
@@ -306,6 +329,8 @@ async function init(message: InitMessage): Promise<void> {
   }
   ready = true;
   post({ type: "ready" });
+  // The process's main thread tells a crash from a failure to start by it.
+  if (message.pipe) postToParent({ type: "ready" });
   if (queue.length > 0 && !draining) drain();
 }
 
