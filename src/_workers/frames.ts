@@ -30,6 +30,8 @@ export const Frame = {
   Start: 2,
 } as const;
 
+const NO_BYTES = new Uint8Array(0);
+
 /** What every frame starts with: 8 bytes that text output never holds (two NULs). */
 const MAGIC = new Uint8Array([0, 0x70, 0x72, 0x6f, 0x63, 0x72, 0x75, 0]); // "\0procru\0"
 
@@ -171,56 +173,63 @@ function nextMagic(bytes: Uint8Array, at: number): number {
 export interface FrameSink {
   message(value: unknown): void;
   start(index: number, start: number): void;
-  /** Bytes between frames: what the process's tasks wrote to standard output. */
-  output(bytes: Uint8Array): void;
 }
 
 /**
  * Cuts a byte stream into frames, as its chunks come, whatever their sizes,
- * and hands each on as it is complete.
+ * and hands each on as it is complete. What comes between frames (a task's
+ * own output) is handed back, in order: the reader stops there until asked
+ * to go on, so that the output is written before what follows it is read.
  */
 export class FrameReader {
   #sink: FrameSink;
-  /** Bytes of an incomplete frame, kept from earlier chunks. */
+  /** Bytes not read yet: of a frame not complete, or after output handed back. */
   #held: Uint8Array[] = [];
   #heldBytes = 0;
-  /** The length of the frame being collected in #held, once its header is there. */
+  /** How many bytes to hold before reading on: a header, or the frame begun. */
   #need = HEADER_BYTES;
 
   constructor(sink: FrameSink) {
     this.#sink = sink;
   }
 
-  /** Bytes held of a frame not yet complete. */
+  /** Bytes held, not read yet. */
   get pending(): number {
     return this.#heldBytes;
   }
 
   /**
-   * Reads the frames in `chunk` (with what earlier chunks left).
+   * Reads the frames in `chunk`, after what it holds, and returns undefined;
+   * or stops at bytes that are not a frame and returns them: write them, then
+   * call `push()` (without a chunk) to go on.
    *
    * @throws {Error} If a frame is not one of {@linkcode Frame}'s kinds, or its
    * message cannot be read.
    */
-  push(chunk: Uint8Array): void {
+  push(chunk: Uint8Array = NO_BYTES): Uint8Array | undefined {
     if (this.#heldBytes > 0) {
       this.#held.push(chunk);
       this.#heldBytes += chunk.length;
-      if (this.#heldBytes < this.#need) return;
+      if (this.#heldBytes < this.#need) return undefined;
       chunk = concatBytes(this.#held);
       this.#held = [];
       this.#heldBytes = 0;
-      this.#need = HEADER_BYTES;
     }
+    this.#need = HEADER_BYTES;
     const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let at = 0;
+    let output: Uint8Array | undefined;
     while (at < chunk.length) {
       if (!magicAt(chunk, at)) {
         const end = nextMagic(chunk, at);
-        if (end > at) this.#sink.output(chunk.slice(at, end));
-        at = end;
-        if (chunk.length - at < MAGIC.length) break;
-        continue;
+        if (end > at) {
+          output = chunk.slice(at, end);
+          at = end;
+          // Read on once the output is written, at once if a frame follows.
+          if (chunk.length - at >= MAGIC.length) this.#need = 0;
+          break;
+        }
+        break; // An incomplete magic word at the end.
       }
       if (chunk.length - at < HEADER_BYTES) break;
       const total = HEADER_BYTES + view.getUint32(at + 8, true);
@@ -242,15 +251,16 @@ export class FrameReader {
       // Copied: the stream may reuse the chunk's buffer.
       this.#held = [chunk.slice(at)];
       this.#heldBytes = chunk.length - at;
-      if (this.#heldBytes < HEADER_BYTES) this.#need = HEADER_BYTES;
     }
+    return output;
   }
 
-  /** The stream ended: what is held, if anything, was a task's output cut short. */
-  end(): void {
-    if (this.#heldBytes > 0) this.#sink.output(concatBytes(this.#held));
+  /** The stream ended: returns what is held, a task's output cut short, if anything. */
+  end(): Uint8Array | undefined {
+    const rest = this.#heldBytes > 0 ? concatBytes(this.#held) : undefined;
     this.#held = [];
     this.#heldBytes = 0;
+    return rest;
   }
 }
 

@@ -115,7 +115,6 @@ if (import.meta.main) {
   const frames = new FrameReader({
     message: (message) => onMessage(message as ToProcess),
     start: () => {},
-    output: () => {},
   });
   try {
     for await (const chunk of Deno.stdin.readable) frames.push(chunk);

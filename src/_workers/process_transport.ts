@@ -82,7 +82,6 @@ export class ProcessTransport implements Transport {
   /** A steal asked for and not answered yet. */
   #stealing = false;
   #tail = "";
-  #output: Promise<void> = Promise.resolve();
 
   /**
    * Starts the worker process and sends it `init`.
@@ -198,16 +197,19 @@ export class ProcessTransport implements Transport {
         this.#start = start;
         if (index >= this.#next) this.#next = index + 1;
       },
-      output: (bytes) => {
-        this.#output = this.#output.then(() => writeAll(Deno.stdout, bytes)).catch(() => {});
-      },
     });
     const reader = child.stdout.getReader();
     const read = (async () => {
       while (true) {
         const { done, value } = await reader.read();
-        if (done) return frames.end();
-        if (!this.#dead) frames.push(value);
+        // What its tasks printed goes on to this process's standard output,
+        // before what they reported after it is read.
+        let output = done ? frames.end() : this.#dead ? undefined : frames.push(value);
+        while (output !== undefined) {
+          await writeAll(Deno.stdout, output).catch(() => {});
+          output = done || this.#dead ? undefined : frames.push();
+        }
+        if (done) return;
       }
     })();
     try {
