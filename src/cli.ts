@@ -18,6 +18,7 @@ import denoJson from "../deno.json" with { type: "json" };
 import { type CliConfig, parseCli, UsageError } from "./_cli/args.ts";
 import { rawArgs } from "./_cli/argv.ts";
 import { HELP } from "./_cli/help.ts";
+import { isolationOptions } from "./_cli/isolation.ts";
 import type { TaskFeed } from "./_cli/input.ts";
 import { openInput } from "./_cli/sources.ts";
 import { expandWord, SLOT } from "./_cli/replace.ts";
@@ -84,7 +85,7 @@ async function createRunner(
     ]);
     // Its advice ("end the script with Deno.exit()") is for scripts: the CLI exits by itself.
     silenceStuckWarning();
-    return new ProcRunWorkers(program.pargs, tasks, options);
+    return new ProcRunWorkers(program.pargs, tasks, { ...options, ...isolationOptions(config) });
   }
   return new ProcRunAsync(program.pargs, tasks, options);
 }
