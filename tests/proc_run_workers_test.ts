@@ -9,7 +9,7 @@ import {
 } from "@std/assert";
 import { ProcRunAsync } from "../src/proc_run_async.ts";
 import { ProcRunWorkers, type ProcRunWorkersOptions } from "../src/proc_run_workers.ts";
-import { FrameReader } from "../src/_workers/frames.ts";
+import { decode, FrameReader } from "../src/_workers/frames.ts";
 import type { ProcResult } from "../src/result.ts";
 import type { Pargs, Task } from "../src/types.ts";
 import { workerFunction } from "../src/worker_function.ts";
@@ -46,7 +46,11 @@ async function countRunMessages(work: () => Promise<unknown>): Promise<number[]>
     const m = message as { type?: string; keys?: unknown[] };
     if (m.type === "run") counts.push(m.keys!.length);
   };
-  const frames = new FrameReader({ message: seen, start: () => {} });
+  const frames = new FrameReader({
+    message: seen,
+    start: () => {},
+    raw: (_first, _count, bytes) => seen(decode(bytes)),
+  });
   const post = Worker.prototype.postMessage;
   const write = WritableStreamDefaultWriter.prototype.write;
   Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest: never[]) {

@@ -28,6 +28,11 @@ export const Frame = {
   Message: 1,
   /** Task `a` starts, at `b` ms after the run's time base. */
   Start: 2,
+  /**
+   * A message, serialised, handed on as bytes (to be read where it goes): the
+   * tasks `a` to `a + b - 1` that a worker process passes to its thread.
+   */
+  Raw: 3,
 } as const;
 
 const NO_BYTES = new Uint8Array(0);
@@ -107,17 +112,11 @@ function refuseHostObjects(value: unknown): void {
   }
 }
 
-/**
- * `value` serialised as a message frame.
- *
- * @throws {DOMException} A `DataCloneError` for what cannot be copied to
- * another process (functions, symbols, a SharedArrayBuffer, Deno's classes).
- */
-export function messageFrame(value: unknown): Uint8Array {
+/** `value` in V8's serialisation, as a worker thread or process reads it with {@linkcode decode}. */
+export function encode(value: unknown): Uint8Array {
   refuseHostObjects(value);
-  let body: Uint8Array;
   try {
-    body = serialize(value);
+    return serialize(value);
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     const shared = /SharedArrayBuffer/.test(text)
@@ -125,11 +124,34 @@ export function messageFrame(value: unknown): Uint8Array {
       : "";
     throw cloneError(`${text.replace(/\.$/, "")}${shared}`);
   }
+}
+
+/** A value from its {@linkcode encode}d bytes. */
+export function decode(bytes: Uint8Array): unknown {
+  return deserialize(bytes);
+}
+
+/**
+ * `value` serialised as a frame: a message (`Frame.Message`) unless `kind`
+ * says otherwise, with `a` and `b` in its header.
+ *
+ * @throws {DOMException} A `DataCloneError` for what cannot be copied to
+ * another process (functions, symbols, a SharedArrayBuffer, Deno's classes).
+ */
+export function messageFrame(
+  value: unknown,
+  kind: number = Frame.Message,
+  a = 0,
+  b = 0,
+): Uint8Array {
+  const body = encode(value);
   const frame = new Uint8Array(HEADER_BYTES + body.length);
   frame.set(MAGIC);
   const view = new DataView(frame.buffer);
   view.setUint32(8, body.length, true);
-  view.setUint32(12, Frame.Message, true);
+  view.setUint32(12, kind, true);
+  view.setInt32(16, a, true);
+  view.setInt32(20, b, true);
   frame.set(body, HEADER_BYTES);
   return frame;
 }
@@ -173,6 +195,8 @@ function nextMagic(bytes: Uint8Array, at: number): number {
 export interface FrameSink {
   message(value: unknown): void;
   start(index: number, start: number): void;
+  /** A `Frame.Raw` frame's `a`, `b` and payload (a copy, to be decode()d where it goes). */
+  raw?(a: number, b: number, bytes: Uint8Array): void;
 }
 
 /**
@@ -242,6 +266,9 @@ export class FrameReader {
         this.#sink.start(view.getInt32(at + 16, true), view.getInt32(at + 20, true));
       } else if (kind === Frame.Message) {
         this.#sink.message(deserialize(chunk.subarray(at + HEADER_BYTES, at + total)));
+      } else if (kind === Frame.Raw && this.#sink.raw) {
+        const [a, b] = [view.getInt32(at + 16, true), view.getInt32(at + 20, true)];
+        this.#sink.raw(a, b, chunk.slice(at + HEADER_BYTES, at + total));
       } else {
         throw new Error(`a worker process sent a frame of unknown kind ${kind}`);
       }
@@ -269,9 +296,20 @@ const stdout = Deno.stdout;
 const writeSync = stdout.writeSync.bind(stdout);
 
 /**
+ * Writes a frame of at most 4096 bytes to standard output (a pipe): in one
+ * write, which the pipe never mixes with another thread's (POSIX's PIPE_BUF).
+ * Blocks while the pipe is full.
+ */
+export function writeSmall(bytes: Uint8Array): void {
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(bytes.subarray(offset));
+}
+
+/**
  * Writes `bytes` whole to standard output, holding the lock word of `ctrl`
  * (`Ctrl.Lock`) meanwhile, so that the frames of a worker process's two
- * threads never interleave. Blocks while the pipe is full.
+ * threads never interleave (a write past 4096 bytes can be split where the
+ * pipe fills up). Blocks while the pipe is full.
  */
 export function writeLocked(ctrl: Int32Array, bytes: Uint8Array): void {
   while (Atomics.compareExchange(ctrl, Ctrl.Lock, 0, 1) !== 0) {

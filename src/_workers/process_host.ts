@@ -42,7 +42,13 @@ let watchdog: Watchdog | undefined;
 /** A lock word for writes before the worker (and its control block) exists. */
 const early = new Int32Array(new SharedArrayBuffer(16));
 
+/** The longest error message a worker process sends, so that its frames stay small. */
+const MESSAGE_LIMIT = 2000;
+
 function send(message: FromProcess): void {
+  if (message.type === "crash") {
+    message.error.message = message.error.message.slice(0, MESSAGE_LIMIT);
+  }
   writeLocked(worker?.ctrl ?? early, messageFrame(message));
 }
 
@@ -84,14 +90,18 @@ function start(init: ProcessInit): void {
   watchdog = dog;
 }
 
+/** Tasks `first` to `first + count - 1`, still serialised: for the worker thread. */
+function onRun(first: number, count: number, bytes: Uint8Array): void {
+  if (!worker) return;
+  sent = first + count;
+  worker.postFrame(bytes);
+  watchdog?.arm();
+}
+
 function onMessage(message: ToProcess): void {
   if (message.type === "init") return start(message);
   if (!worker) return;
-  if (message.type === "run") {
-    sent = message.first + message.keys.length;
-    worker.post(message);
-    watchdog?.arm();
-  } else if (message.type === "steal") {
+  if (message.type === "steal") {
     send({ type: "stolen", from: worker.takeBack(sent), to: sent });
   } else {
     worker.post(message);
@@ -115,6 +125,7 @@ if (import.meta.main) {
   const frames = new FrameReader({
     message: (message) => onMessage(message as ToProcess),
     start: () => {},
+    raw: onRun,
   });
   try {
     for await (const chunk of Deno.stdin.readable) frames.push(chunk);

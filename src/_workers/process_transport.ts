@@ -10,10 +10,10 @@
  *
  * @module
  */
-import { delay } from "@std/async/delay";
 import { writeAll } from "../_bytes.ts";
 import { killGroup, trackGroup, untrackGroup } from "../_process/groups.ts";
-import { FrameReader, messageFrame } from "./frames.ts";
+import { setLongTimeout } from "../_util.ts";
+import { Frame, FrameReader, messageFrame } from "./frames.ts";
 import {
   type AbortMessage,
   errorFrom,
@@ -37,6 +37,17 @@ export interface ProcessSpec {
   flags: string[];
   /** Its V8 heap limit (MiB), for the message of a task that reaches it; undefined if none. */
   memoryLimit: number | undefined;
+}
+
+/** Waits for `promise`, or `ms` at most (a wait that does not keep the process alive). */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let clear = () => {};
+  const late = new Promise<void>((resolve) => clear = setLongTimeout(resolve, ms, true));
+  try {
+    await Promise.race([promise, late]);
+  } finally {
+    clear();
+  }
 }
 
 /** Names an error as a result shows it (`exception`). */
@@ -124,11 +135,17 @@ export class ProcessTransport implements Transport {
   }
 
   post(message: RunMessage | AbortMessage): void {
-    this.#send(message);
+    // Tasks go on to the process's thread unread: only it reads them.
+    if (message.type === "run") {
+      this.#write(messageFrame(message, Frame.Raw, message.first, message.keys.length));
+    } else this.#send(message);
   }
 
   #send(message: ToProcess): void {
-    const frame = messageFrame(message);
+    this.#write(messageFrame(message));
+  }
+
+  #write(frame: Uint8Array): void {
     this.#writer?.write(frame).catch(() => {
       // The process is gone: its exit says why.
     });
@@ -215,7 +232,7 @@ export class ProcessTransport implements Transport {
     try {
       // A process a task left running may hold the pipe open after the worker
       // process exits: once it has, what it wrote comes within a moment.
-      await Promise.race([read, child.status.then(() => delay(STDERR_WAIT_MS))]);
+      await Promise.race([read, child.status.then(() => within(read, STDERR_WAIT_MS))]);
     } catch (error) {
       this.#failed(new Error(`a procrun worker process sent what cannot be read: ${error}`), true);
     } finally {
@@ -225,7 +242,7 @@ export class ProcessTransport implements Transport {
     untrackGroup(child.pid);
     if (this.#dead) return;
     // Its last words on standard error say whether it ran out of memory.
-    await Promise.race([stderr, delay(STDERR_WAIT_MS)]);
+    await within(stderr, STDERR_WAIT_MS);
     this.#failed(deathError(status, this.#tail, this.#spec.memoryLimit), this.#ready);
   }
 

@@ -114,8 +114,17 @@ export interface AbortMessage {
   reason: ErrorShape;
 }
 
+/**
+ * A worker process's main thread to its worker: a message still in V8's
+ * serialisation (frames.ts), as it came (a run message, read only there).
+ */
+export interface FrameMessage {
+  type: "frame";
+  bytes: Uint8Array;
+}
+
 /** Any message to a worker. */
-export type ToWorker = InitMessage | RunMessage | AbortMessage;
+export type ToWorker = InitMessage | RunMessage | AbortMessage | FrameMessage;
 
 /**
  * Main to a worker process (process_host.ts): what to run, sent once, first.

@@ -75,6 +75,11 @@ export class ThreadTransport implements Transport {
     this.#worker.postMessage(message);
   }
 
+  /** Hands the worker a message in V8's serialisation, giving it the bytes' buffer. */
+  postFrame(bytes: Uint8Array): void {
+    this.#worker.postMessage({ type: "frame", bytes }, [bytes.buffer as ArrayBuffer]);
+  }
+
   current(): number {
     return Atomics.load(this.ctrl, Ctrl.Current);
   }

@@ -218,15 +218,22 @@ function started(i: number): number {
  * process knows which task was running.
  */
 async function usePipe(): Promise<void> {
-  const { fillStartFrame, messageFrame, startFrame, writeLocked } = await import("./frames.ts");
-  post = (message) => writeLocked(ctrl, messageFrame(message));
-  const frame = startFrame();
+  const frames = await import("./frames.ts");
+  post = (message) => frames.writeLocked(ctrl, frames.messageFrame(message));
+  const frame = frames.startFrame();
   const view = new DataView(frame.buffer);
   announce = (i, start) => {
-    fillStartFrame(view, i, start);
-    writeLocked(ctrl, frame);
+    frames.fillStartFrame(view, i, start);
+    frames.writeSmall(frame);
   };
+  decode = frames.decode;
+  for (const bytes of undecoded.splice(0)) handle(decode(bytes) as ToWorker);
 }
+
+/** Reads a frame's message, in a worker process (frames.ts, loaded then). */
+let decode: ((bytes: Uint8Array) => unknown) | undefined;
+/** Frames that came before `decode` was loaded. */
+const undecoded: Uint8Array[] = [];
 
 function finished(report: TaskReport, always: boolean): void {
   Atomics.store(ctrl, Ctrl.Current, -1);
@@ -334,8 +341,7 @@ async function init(message: InitMessage): Promise<void> {
   if (queue.length > 0 && !draining) drain();
 }
 
-globalThis.addEventListener("message", (event) => {
-  const message = (event as MessageEvent<ToWorker>).data;
+function handle(message: ToWorker): void {
   if (message.type === "run") {
     queue.push({ ...message, pos: 0 });
     if (ready && !draining) drain();
@@ -343,5 +349,11 @@ globalThis.addEventListener("message", (event) => {
     init(message);
   } else if (message.type === "abort") {
     controller.abort(errorFrom(message.reason));
+  } else if (decode) {
+    handle(decode(message.bytes) as ToWorker);
+  } else {
+    undecoded.push(message.bytes);
   }
-});
+}
+
+globalThis.addEventListener("message", (event) => handle((event as MessageEvent<ToWorker>).data));
