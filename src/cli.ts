@@ -16,6 +16,7 @@
  */
 import { type CliConfig, parseCli, UsageError } from "./_cli/args.ts";
 import { rawArgs } from "./_cli/argv.ts";
+import { isolationOptions } from "./_cli/isolation.ts";
 import type { TaskFeed } from "./_cli/input.ts";
 import { openInput } from "./_cli/sources.ts";
 import { expandWord, SLOT } from "./_cli/replace.ts";
@@ -72,7 +73,7 @@ async function createRunner(
     ]);
     // Its advice ("end the script with Deno.exit()") is for scripts: the CLI exits by itself.
     silenceStuckWarning();
-    return new ProcRunWorkers(program.pargs, tasks, options);
+    return new ProcRunWorkers(program.pargs, tasks, { ...options, ...isolationOptions(config) });
   }
   return new ProcRunAsync(program.pargs, tasks, options);
 }

@@ -1,6 +1,7 @@
 /**
- * The Web Workers runner: function tasks (and commands) on a pool of worker
- * threads, for CPU-bound work on every core, with preemptive timeouts.
+ * The workers runner: function tasks (and commands) on a pool of worker
+ * threads or worker processes, for CPU-bound work on every core, with
+ * preemptive timeouts.
  *
  * @module
  */
@@ -8,6 +9,8 @@ import { invalid } from "./_invalid.ts";
 import { type Program, type ResolvedOptions, resolveRun } from "./_options.ts";
 import { commandTemplate } from "./_process/run_command.ts";
 import { WorkersEngine } from "./_workers/engine.ts";
+import { messageFrame } from "./_workers/frames.ts";
+import { resolveIsolation } from "./_workers/isolation.ts";
 import { checkPermissions } from "./_workers/permissions.ts";
 import { toWireTemplate, type WorkerProgram } from "./_workers/protocol.ts";
 import { ProcRun } from "./proc_run.ts";
@@ -16,25 +19,75 @@ import { isWorkerFunction } from "./worker_function.ts";
 
 const OWNER = "ProcRunWorkers";
 
-/** Options of {@linkcode ProcRunWorkers}: those of every engine, plus `permissions`. */
+/**
+ * Options of {@linkcode ProcRunWorkers}: those of every engine, plus
+ * `isolation`, `memoryLimit` and `permissions`.
+ */
 export interface ProcRunWorkersOptions extends ProcRunOptions {
   /**
-   * How many worker threads run tasks at once. 0 means one per CPU core.
+   * How many workers run tasks at once. 0 means one per CPU core.
    *
    * @default {navigator.hardwareConcurrency}
    */
   numWorkers?: number;
   /**
-   * The permissions of each worker (Deno's Worker `deno.permissions`), at
-   * most those of the process. Needs Deno's `--unstable-worker-options` flag.
+   * Where each worker runs: `"thread"`, a Web Worker in this process (cheap
+   * to start and to talk to), or `"process"`, a Deno child process
+   * (`Deno.execPath()`) running the same worker: a timeout kills it at once,
+   * even in a synchronous loop, a task that runs out of memory or crashes
+   * it fails alone, and its permissions are its own command-line flags. See
+   * the README, "Threads or processes".
+   *
+   * @default {"thread"}
+   *
+   * @example A task that runs out of memory fails alone
+   * ```ts ignore
+   * import { ProcRunWorkers, workerFunction } from "@procrun/procrun";
+   *
+   * const fn = workerFunction(new URL("./tasks.ts", import.meta.url), "parse");
+   * const run = new ProcRunWorkers([fn], files, { isolation: "process", memoryLimit: 512 });
+   * for (const r of await run.runAll()) if (r.exception === "OutOfMemoryError") console.log(r.key);
+   * ```
+   */
+  isolation?: "thread" | "process";
+  /**
+   * The V8 heap limit of each worker process, in MiB (V8's
+   * `--max-old-space-size`): a task that needs more fails with
+   * `exception: "OutOfMemoryError"`, its worker is replaced and the run goes
+   * on. Only with `isolation: "process"`.
+   *
+   * @default {V8's own limit}
+   */
+  memoryLimit?: number;
+  /**
+   * The permissions of each worker, at most those of this process. With
+   * threads, Deno's Worker `deno.permissions`, which needs Deno's
+   * `--unstable-worker-options` flag; with processes, the flags each worker
+   * process is started with (no unstable flag), by default this process's
+   * own permissions.
    *
    * @default {"inherit"}
    */
   permissions?: Deno.PermissionOptions;
 }
 
+/** Whether `value` can be copied to a worker, thread (structured clone) or process (V8's serialiser). */
+function copyable(value: unknown, isolation: unknown): boolean {
+  try {
+    if (isolation === "process") messageFrame(value);
+    else structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** What the workers run, checked: a function named by module and export, or a command. */
-function workerProgram(program: Program, options: ResolvedOptions): WorkerProgram {
+function workerProgram(
+  program: Program,
+  options: ResolvedOptions,
+  isolation: unknown,
+): WorkerProgram {
   if (program.kind === "command") {
     return { kind: "command", template: toWireTemplate(commandTemplate(program, options)) };
   }
@@ -50,11 +103,14 @@ function workerProgram(program: Program, options: ResolvedOptions): WorkerProgra
       ),
     );
   }
-  try {
-    structuredClone(program.args);
-  } catch {
+  if (!copyable(program.args, isolation)) {
     throw new TypeError(
-      invalid(OWNER, "pargs", "values that can be copied to a worker", program.args),
+      invalid(
+        OWNER,
+        "pargs",
+        `values that can be copied to a worker ${isolation === "process" ? "process" : ""}`.trim(),
+        program.args,
+      ),
     );
   }
   const { moduleUrl, exportName } = program.fn;
@@ -132,15 +188,19 @@ export class ProcRunWorkers extends ProcRun {
     const cores = navigator.hardwareConcurrency || 1;
     const { program, options: resolved } = resolveRun(OWNER, pargs, tasks, options, cores, [
       "permissions",
+      "isolation",
+      "memoryLimit",
     ]);
-    const wire = workerProgram(program, resolved);
-    checkPermissions(OWNER, options.permissions);
+    const wire = workerProgram(program, resolved, options.isolation);
+    const isolated = resolveIsolation(OWNER, options, wire);
+    if (isolated.isolation === "thread") checkPermissions(OWNER, options.permissions);
     const engine = new WorkersEngine({
       program: wire,
       numWorkers: resolved.numWorkers === Infinity ? cores : resolved.numWorkers,
       timeoutMs: resolved.timeoutMs,
       killGraceMs: resolved.killGraceMs,
       permissions: options.permissions,
+      ...isolated,
     });
     super(OWNER, tasks, resolved, engine);
     this.#engine = engine;

@@ -444,24 +444,61 @@ Deno.test("cli --engine workers runs --module functions in worker threads", asyn
   assertEquals(results.map((r) => (r.answer as { double: number }).double), [2, 4, 6]);
 });
 
-Deno.test("cli --engine workers stops a stuck function at its timeout and the CLI exits", async () => {
+for (const isolation of ["thread", "process"]) {
+  Deno.test(`cli --engine workers --isolation ${isolation} stops a stuck function at its timeout and the CLI exits`, async () => {
+    const ran = await cli([
+      "--engine",
+      "workers",
+      "--isolation",
+      isolation,
+      "--timeout",
+      "0.5",
+      "--module",
+      TASKS,
+      "--export",
+      "spin",
+      ":::",
+      "1",
+    ]);
+    assertEquals(ran.code, 1);
+    assertLess(ran.seconds, 10);
+    assertMatch(ran.stderr, /1 done, 1 failed, 1 timed out/);
+    // The scripts' advice to call Deno.exit() is not for CLI users.
+    assertEquals(ran.stderr.includes("Deno.exit()"), false, ran.stderr);
+  });
+}
+
+Deno.test("cli --engine workers --isolation process --memory-limit MIB fails only the task that runs out of memory", async () => {
+  const hog = new URL("./fixtures/memory_hog.ts", import.meta.url).pathname;
   const ran = await cli([
     "--engine",
     "workers",
-    "--timeout",
-    "0.5",
-    "--module",
-    TASKS,
-    "--export",
-    "spin",
-    ":::",
+    "--isolation",
+    "process",
+    "--memory-limit",
+    "64",
+    "-j",
     "1",
+    "--json",
+    "--module",
+    hog,
+    "--export",
+    "task",
+    ":::",
+    "a",
+    "hog",
+    "b",
   ]);
-  assertEquals(ran.code, 1);
-  assertLess(ran.seconds, 10);
-  assertMatch(ran.stderr, /1 done, 1 failed, 1 timed out/);
-  // The scripts' advice to call Deno.exit() is not for CLI users.
-  assertEquals(ran.stderr.includes("Deno.exit()"), false, ran.stderr);
+  assertEquals(ran.code, 1, ran.stderr);
+  const results = JSON.parse(ran.stdout) as Record<string, unknown>[];
+  assertEquals(results.map((r) => [r.arg, r.success, r.exception]), [
+    ["a", true, null],
+    ["hog", false, "OutOfMemoryError"],
+    ["b", true, null],
+  ]);
+  assertEquals(results[1]!.error, "the worker process ran out of memory (memoryLimit 64 MiB)");
+  // The worker process's own words go on to standard error.
+  assertStringIncludes(ran.stderr, "out of memory");
 });
 
 Deno.test("cli --timeout marks a synchronous --module function that ran past it as timed out", async () => {
@@ -888,6 +925,13 @@ Deno.test("cli usage errors print one line naming the option, exit 255, run noth
     [["--timeout", "-1"], "--timeout must be a number of seconds >= 0"],
     [["--kill-grace", "abc"], "--kill-grace must be a number of seconds >= 0"],
     [["--engine", "threads"], "--engine must be one of async, workers"],
+    [["--isolation", "process"], "--isolation needs --engine workers"],
+    [["--engine", "workers", "--isolation", "fork"], "--isolation must be one of thread, process"],
+    [["--engine", "workers", "--memory-limit", "64"], "--memory-limit needs --isolation process"],
+    [
+      ["--engine", "workers", "--isolation", "process", "--memory-limit", "1.5"],
+      "--memory-limit must be a whole number of MiB >= 1: got '1.5'",
+    ],
     [["--color", "pink"], "--color must be one of auto, always, never"],
     [["--json", "--jsonl"], "--json and --jsonl cannot be used together"],
     [["--arg-file", "x", "--", "touch", `${dir}/a`, ":::", "b"], "':::' and --arg-file"],

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "@std/cli/parse-args";
 import type { CliConfig, InputSource, OutputMode } from "./config.ts";
+import { ISOLATION_OPTIONS, parseIsolation } from "./isolation.ts";
 import { UsageError } from "./usage.ts";
 import {
   delimiter,
@@ -53,6 +54,7 @@ const STRINGS = [
   "key-sep",
   "module",
   "export",
+  ...ISOLATION_OPTIONS,
 ];
 const BOOLEANS = [
   "keep-order",
@@ -193,6 +195,7 @@ export function parseCli(args: string[]): CliConfig {
   if (modes.length > 1) {
     throw new UsageError(`--${modes[0]} and --${modes[1]} cannot be used together`);
   }
+  const engine = oneOf("--engine", str("engine"), ["async", "workers"]) ?? "async";
   const config: CliConfig = {
     help: bool("help"),
     version: bool("version"),
@@ -242,7 +245,8 @@ export function parseCli(args: string[]): CliConfig {
       "a whole number of bytes >= 0",
       (n) => Number.isSafeInteger(n) && n >= 0,
     ),
-    engine: oneOf("--engine", str("engine"), ["async", "workers"]) ?? "async",
+    engine,
+    ...parseIsolation(str, engine),
     keepOrder: bool("keep-order"),
     dryRun: bool("dry-run"),
     color: oneOf("--color", str("color"), ["auto", "always", "never"]) ?? "auto",

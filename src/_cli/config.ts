@@ -4,6 +4,7 @@
  * @module
  */
 import type { HaltPolicy } from "../types.ts";
+import type { IsolationConfig } from "./isolation.ts";
 
 /** One input source: its values (`:::`), or a file whose lines are its values (`::::`, `-a`). */
 export interface InputSource {
@@ -16,8 +17,8 @@ export interface InputSource {
 /** How results are shown. */
 export type OutputMode = "default" | "report" | "json" | "jsonl";
 
-/** Everything the command line asks for, checked. */
-export interface CliConfig {
+/** Everything the command line asks for, checked (`--isolation`, `--memory-limit`: isolation.ts). */
+export interface CliConfig extends IsolationConfig {
   help: boolean;
   version: boolean;
   /** The command and its arguments (or extra function arguments with `--module`). */

@@ -54,6 +54,10 @@ Running:
                          parallel's -q; without --shell nothing is parsed anyway)
       --kill-grace SECONDS  wait between SIGTERM and SIGKILL (default 2)
       --engine async|workers  where tasks run: main thread or Web Workers
+      --isolation thread|process  with --engine workers: worker threads (the
+                         default), or worker processes (a timeout kills one at
+                         once, a crash or out of memory fails one task alone)
+      --memory-limit MIB the V8 heap limit of each worker process
   -S, --sshlogin LOGINS  run the commands on these hosts over ssh:
                          [N/][user@]host[:port], ':' for here, comma lists
                          or repeated (N: job slots, default the host's cores)

@@ -1,8 +1,9 @@
 /**
- * The workers engine: tasks queued here, sent to worker threads in batches
- * (the decisions are in scheduler.ts), reports decoded into results, and
- * every way a worker can fail turned into one result per task: a timeout
- * (watchdog.ts), a crash, a module that cannot load, a cancelled run.
+ * The workers engine: tasks queued here, sent to workers (threads or
+ * processes, open_slot.ts) in batches (the decisions are in scheduler.ts),
+ * reports decoded into results, and every way a worker can fail turned into
+ * one result per task: a timeout (watchdog.ts), a crash, a module that cannot
+ * load, a cancelled run.
  *
  * @module
  */
@@ -25,7 +26,6 @@ import {
   type FromWorker,
   type PairColumns,
   type TaskReport,
-  type WorkerProgram,
 } from "./protocol.ts";
 import {
   FIRST_DEPTH,
@@ -35,31 +35,16 @@ import {
   planSteal,
   starving,
 } from "./scheduler.ts";
-import { type Job, type SlotEvents, WorkerSlot } from "./slot.ts";
-import { warnStuck, Watchdog } from "./watchdog.ts";
+import { openSlot, type WorkersConfig } from "./open_slot.ts";
+import type { Job, SlotEvents, WorkerSlot } from "./slot.ts";
+import { warnStuck } from "./watchdog.ts";
 
-/**
- * A worker sends its reports at least this often (ms) while it works, and at
- * once when its queue runs dry; more often with a timeout, since the tasks a
- * worker finished but had not reported when it is terminated run again.
- */
-const FLUSH_MS = 50;
-const FLUSH_MS_WITH_TIMEOUT = 10;
+export type { WorkersConfig };
+
 /** After an abort, how long past the kill grace a worker has to report its killed commands. */
 const ABORT_REPORT_MS = 2000;
 
-/** What the workers engine runs, and how. */
-export interface WorkersConfig {
-  program: WorkerProgram;
-  /** Worker threads at most. */
-  numWorkers: number;
-  /** 0 for no timeout. */
-  timeoutMs: number;
-  killGraceMs: number;
-  permissions: Deno.PermissionOptions | undefined;
-}
-
-/** Runs attempts on a pool of worker threads. */
+/** Runs attempts on a pool of workers. */
 export class WorkersEngine implements Engine {
   readonly capacity: number;
   #config: WorkersConfig;
@@ -81,6 +66,8 @@ export class WorkersEngine implements Engine {
     message: (slot, message) => this.#onMessage(slot, message),
     crash: (slot, error) => this.#onCrash(slot, error),
     failedToStart: (error) => this.#failAll(error),
+    stolen: (_slot, jobs) => this.#onStolen(jobs),
+    timeout: (slot, index, start) => this.#onTimeout(slot, index, start),
   };
 
   constructor(config: WorkersConfig) {
@@ -196,26 +183,10 @@ export class WorkersEngine implements Engine {
   }
 
   #spawn(): WorkerSlot {
-    const { program, timeoutMs, permissions } = this.#config;
     const used = new Set(this.#slots.map((slot) => slot.id));
     let id = 1;
     while (used.has(id)) id++;
-    const flushMs = timeoutMs > 0 ? FLUSH_MS_WITH_TIMEOUT : FLUSH_MS;
-    const slot = new WorkerSlot(
-      id,
-      { program, base: this.#base, flushMs },
-      permissions,
-      this.#events,
-    );
-    if (program.kind === "function" && timeoutMs > 0) {
-      slot.watchdog = new Watchdog(timeoutMs, () => this.#now(), {
-        busy: () => !slot.dead && slot.jobs.size > 0,
-        running: () => {
-          const index = slot.current;
-          return index >= 0 && slot.jobs.has(index) ? { index, start: slot.startedAt } : undefined;
-        },
-      }, (index, start) => this.#onTimeout(slot, index, start));
-    }
+    const slot = openSlot(id, this.#config, this.#base, this.#events, () => this.#now());
     this.#slots.push(slot);
     return slot;
   }
@@ -262,8 +233,11 @@ export class WorkersEngine implements Engine {
     const job = slot.take(index)!;
     recordTimeout(job.result, this.#config.timeoutMs);
     this.#end(job, this.#base + start, epochNow(), slot);
-    this.#abandoned++;
-    warnStuck();
+    if (slot.isolation === "thread") {
+      // A thread cannot be stopped in a synchronous loop; a process is killed.
+      this.#abandoned++;
+      warnStuck();
+    }
     this.#requeue(slot);
     this.#dispatch();
   }
@@ -296,6 +270,7 @@ export class WorkersEngine implements Engine {
 
   /** Retires `slot`; the tasks it held end as cancelled. */
   #cancelHeld(slot: WorkerSlot): void {
+    for (const job of slot.takeUnstarted()) this.#cancel(job, "before start");
     const running = slot.jobs.get(slot.current);
     const start = this.#base + slot.startedAt;
     for (const job of this.#retire(slot)) {
@@ -317,8 +292,16 @@ export class WorkersEngine implements Engine {
       }, plan.recheckMs);
       return;
     }
-    const taken = this.#slots[plan.victim]!.takeBack();
+    this.#onStolen(this.#slots[plan.victim]!.takeBack());
+  }
+
+  /** Tasks taken back unstarted (at once from a thread, later from a process) run elsewhere. */
+  #onStolen(taken: Job[]): void {
     if (taken.length === 0) return;
+    if (this.#aborted || this.#stopped) {
+      for (const job of taken) this.#cancel(job, "before start");
+      return;
+    }
     this.#pending.unshift(taken);
     // One steal per call: the dispatch below must not steal again, or two
     // slots could pass the same tasks back and forth without end.

@@ -24,9 +24,28 @@ export const Ctrl = {
   Current: 1,
   /** When the running task started, in ms after the run's time base. */
   Start: 2,
-  /** Size of the block, in words: three used, one spare (16 bytes). */
+  /**
+   * In a worker process, the lock on its standard output (0 free, 1 held),
+   * which the worker thread and the process's main thread both write frames to.
+   */
+  Lock: 3,
+  /** Size of the block, in words (16 bytes). */
   Size: 4,
 } as const;
+
+/**
+ * Takes back the tasks of a worker that it has not claimed, up to index
+ * `sent` (work stealing): moves the claim word past them with a
+ * compare-and-swap, so the worker can never start them. Returns the first
+ * index taken back (`sent` when none was left).
+ */
+export function reclaim(ctrl: Int32Array, sent: number): number {
+  while (true) {
+    const next = Atomics.load(ctrl, Ctrl.Next);
+    if (next >= sent) return sent;
+    if (Atomics.compareExchange(ctrl, Ctrl.Next, next, sent) === next) return next;
+  }
+}
 
 /** A `URL` cannot be cloned to a worker: it crosses as its href. */
 type Wired<T> = T extends URL ? { href: string } : T;
@@ -73,6 +92,12 @@ export interface InitMessage {
   base: number;
   /** Send results at least this often (ms) while tasks keep coming. */
   flushMs: number;
+  /**
+   * In a worker process: write reports as frames to the process's standard
+   * output (frames.ts), with a frame before each task starts, instead of
+   * posting them to the thread that started the worker.
+   */
+  pipe?: boolean;
 }
 
 /** Main to worker: tasks with indices `first`, `first + 1`, ... */
@@ -89,8 +114,60 @@ export interface AbortMessage {
   reason: ErrorShape;
 }
 
+/**
+ * A worker process's main thread to its worker: a message still in V8's
+ * serialisation (frames.ts), as it came (a run message, read only there).
+ */
+export interface FrameMessage {
+  type: "frame";
+  bytes: Uint8Array;
+}
+
 /** Any message to a worker. */
-export type ToWorker = InitMessage | RunMessage | AbortMessage;
+export type ToWorker = InitMessage | RunMessage | AbortMessage | FrameMessage;
+
+/**
+ * Main to a worker process (process_host.ts): what to run, sent once, first.
+ * The process starts its worker thread with it (and a control block of its
+ * own), and times out its function tasks itself.
+ */
+export interface ProcessInit extends Omit<InitMessage, "ctrl" | "pipe"> {
+  /** The task timeout, 0 for none. */
+  timeoutMs: number;
+  killGraceMs: number;
+}
+
+/** Main to a worker process: take back the tasks not started and say which ({@linkcode StolenMessage}). */
+export interface StealMessage {
+  type: "steal";
+}
+
+/** Any message to a worker process. */
+export type ToProcess = ProcessInit | RunMessage | AbortMessage | StealMessage;
+
+/** A worker process to main: the tasks with indices `from` to `to - 1` were taken back, unstarted. */
+export interface StolenMessage {
+  type: "stolen";
+  from: number;
+  to: number;
+}
+
+/** A worker process to main: task `i` ran past the timeout (`start` in ms after the base). */
+export interface TimeoutMessage {
+  type: "timeout";
+  i: number;
+  start: number;
+}
+
+/**
+ * A worker process to main: its worker thread failed, before it was ready
+ * (it could not start: any other would fail the same way) or after.
+ */
+export interface CrashMessage {
+  type: "crash";
+  error: ErrorShape;
+  ready: boolean;
+}
 
 /** An error in a form that crosses the thread boundary. */
 export interface ErrorShape {
@@ -165,6 +242,9 @@ export interface FatalMessage {
 
 /** Any message from a worker. */
 export type FromWorker = ReadyMessage | ResultsMessage | SpawnMessage | FatalMessage;
+
+/** Any message from a worker process: its worker's, and its own. */
+export type FromProcess = FromWorker | StolenMessage | TimeoutMessage | CrashMessage;
 
 /** An error (or any thrown value) in a form that crosses the thread boundary. */
 export function errorShape(error: unknown): ErrorShape {

@@ -1,32 +1,31 @@
 /**
- * One worker thread of the workers engine and the tasks it holds: its
- * control block, the tasks sent and not reported (by index), the process
- * groups of its running commands, and its watchdog.
+ * One worker of the workers engine, thread or process (its transport), and
+ * the tasks it holds: the tasks sent and not reported (by index), the
+ * process groups of its running commands, and its watchdog (threads; a
+ * worker process times its tasks out itself).
  *
  * @module
  */
 import { stopGroup, trackGroup, untrackGroup } from "../_process/groups.ts";
 import type { AttemptDone } from "../_engine.ts";
 import type { ProcResult } from "../result.ts";
-import {
-  Ctrl,
-  type FromWorker,
-  type InitMessage,
-  type PairColumns,
-  parseUncaught,
-  type ToWorker,
-} from "./protocol.ts";
+import type { AbortMessage, FromWorker, PairColumns, RunMessage } from "./protocol.ts";
 import type { SlotLoad } from "./scheduler.ts";
+import type { Isolation, Transport, TransportEvents } from "./transport.ts";
 import type { Watchdog } from "./watchdog.ts";
 
 /** What a worker slot tells its engine. */
 export interface SlotEvents {
-  /** A message from the worker (the slot handles `spawn` and `ready` itself). */
+  /** A message from the worker (the slot handles `spawn` itself). */
   message(slot: WorkerSlot, message: FromWorker): void;
   /** The worker crashed or sent what cannot be read. */
   crash(slot: WorkerSlot, error: Error): void;
   /** The worker could not even load: any other would fail the same way. */
   failedToStart(error: Error): void;
+  /** Tasks the worker had not started were taken back (a worker process's late answer). */
+  stolen(slot: WorkerSlot, jobs: Job[]): void;
+  /** Task `index` ran past its timeout; it started `start` ms after the run's base. */
+  timeout(slot: WorkerSlot, index: number, start: number): void;
 }
 
 /** A task handed to the engine, with the callback that ends its attempt. */
@@ -35,10 +34,7 @@ export interface Job {
   done: AttemptDone;
 }
 
-/** The worker's options: a module worker, with its own permissions if asked. */
-type Options = WorkerOptions & { deno?: { permissions: Deno.PermissionOptions } };
-
-/** One worker thread, the job slot `id`. */
+/** One worker, the job slot `id`. */
 export class WorkerSlot {
   /** The job slot number, from 1. */
   readonly id: number;
@@ -46,65 +42,48 @@ export class WorkerSlot {
   readonly jobs = new Map<number, Job>();
   /** Process groups of running commands, by task index. */
   readonly groups = new Map<number, number>();
-  /** The timeout watchdog, for function tasks with a timeout. */
+  /** The timeout watchdog of a worker thread with function tasks and a timeout. */
   watchdog: Watchdog | undefined;
   /** Whether the worker was terminated. */
   dead = false;
-  #worker: Worker;
-  #ctrl: Int32Array;
+  #transport: Transport;
   /** The index the next task sent gets. */
   #sent = 0;
-  #ready = false;
 
   /**
-   * Starts the worker and sends it `init`.
+   * Starts the worker.
    *
    * @param id The job slot number.
-   * @param init What to run (the control block is added here).
-   * @param permissions The worker's permissions, if set.
+   * @param open Starts the worker's transport, which reports to the events given.
    * @param events Where the worker's messages and failures go.
    */
-  constructor(
-    id: number,
-    init: Omit<InitMessage, "type" | "ctrl">,
-    permissions: Deno.PermissionOptions | undefined,
-    events: SlotEvents,
-  ) {
+  constructor(id: number, open: (events: TransportEvents) => Transport, events: SlotEvents) {
     this.id = id;
-    const options: Options = { type: "module", name: `procrun-worker-${id}` };
-    if (permissions !== undefined) options.deno = { permissions };
-    this.#worker = new Worker(new URL("./worker.ts", import.meta.url), options);
-    const sab = new SharedArrayBuffer(Ctrl.Size * Int32Array.BYTES_PER_ELEMENT);
-    this.#ctrl = new Int32Array(sab);
-    this.#ctrl[Ctrl.Current] = -1;
-    this.#worker.onmessage = (event: MessageEvent<FromWorker>) => {
-      if (this.dead) return;
-      const message = event.data;
-      if (message.type === "ready") this.#ready = true;
-      else if (message.type === "spawn") {
-        trackGroup(message.pgid);
-        this.groups.set(message.i, message.pgid);
-      } else events.message(this, message);
-    };
-    this.#worker.onerror = (event) => {
-      event.preventDefault();
-      const error = parseUncaught(event.message ?? "the worker crashed");
-      if (this.#ready) {
-        events.crash(this, error);
-      } else {
-        error.message = `a procrun worker could not start: ${error.message}`;
-        events.failedToStart(error);
-      }
-    };
-    this.#worker.onmessageerror = () => {
-      events.crash(this, new Error("A message from the worker could not be read"));
-    };
-    this.post({ type: "init", ctrl: sab, ...init });
+    this.#transport = open({
+      message: (message) => {
+        if (this.dead) return;
+        if (message.type === "spawn") {
+          trackGroup(message.pgid);
+          this.groups.set(message.i, message.pgid);
+        } else events.message(this, message);
+      },
+      crash: (error) => this.dead || events.crash(this, error),
+      failedToStart: (error) => this.dead || events.failedToStart(error),
+      stolen: (from, to) => this.dead || events.stolen(this, this.#takeRange(from, to)),
+      timeout: (index, start) => {
+        if (!this.dead && this.jobs.has(index)) events.timeout(this, index, start);
+      },
+    });
   }
 
-  /** Posts `message` to the worker; throws what `postMessage` throws (DataCloneError). */
-  post(message: ToWorker): void {
-    this.#worker.postMessage(message);
+  /** Whether the worker is a thread or a process. */
+  get isolation(): Isolation {
+    return this.#transport.isolation;
+  }
+
+  /** Sends `message` to the worker; throws what cannot be copied (DataCloneError). */
+  post(message: RunMessage | AbortMessage): void {
+    this.#transport.post(message);
   }
 
   /**
@@ -113,7 +92,7 @@ export class WorkerSlot {
    * with the error that stopped it.
    */
   send(jobs: Job[]): [Job, unknown][] {
-    const message = (batch: Job[]): ToWorker => ({
+    const message = (batch: Job[]): RunMessage => ({
       type: "run",
       first: this.#sent,
       keys: batch.map((job) => job.result.key),
@@ -137,14 +116,15 @@ export class WorkerSlot {
     return failed;
   }
 
-  /** The running task's index, or -1 between tasks. */
+  /** The running task's index, or -1 between tasks (or once its report came). */
   get current(): number {
-    return Atomics.load(this.#ctrl, Ctrl.Current);
+    const current = this.#transport.current();
+    return current >= 0 && this.jobs.has(current) ? current : -1;
   }
 
   /** When the running task started, in ms after the run's base. */
   get startedAt(): number {
-    return Atomics.load(this.#ctrl, Ctrl.Start);
+    return this.#transport.startedAt();
   }
 
   /** What the scheduler needs to know, `now` being ms after the run's base. */
@@ -152,7 +132,7 @@ export class WorkerSlot {
     const current = this.current;
     return {
       inFlight: this.jobs.size,
-      unstarted: this.#sent - Atomics.load(this.#ctrl, Ctrl.Next),
+      unstarted: Math.max(0, this.#sent - this.#transport.next()),
       ranMs: current >= 0 ? now - this.startedAt : 0,
     };
   }
@@ -196,23 +176,37 @@ export class WorkerSlot {
     }
   }
 
-  /** Atomically takes back the tasks the worker has not started (work stealing). */
+  /**
+   * Takes back the tasks the worker has not started (work stealing): at once
+   * from a thread; a process answers later, through the `stolen` event, and
+   * this returns none.
+   */
   takeBack(): Job[] {
-    while (true) {
-      const next = Atomics.load(this.#ctrl, Ctrl.Next);
-      if (next >= this.#sent) return [];
-      if (Atomics.compareExchange(this.#ctrl, Ctrl.Next, next, this.#sent) !== next) continue;
-      const taken: Job[] = [];
-      for (let i = next; i < this.#sent; i++) {
-        const job = this.take(i);
-        if (job) taken.push(job);
-      }
-      return taken;
-    }
+    const from = this.#transport.takeBack(this.#sent);
+    return from === undefined ? [] : this.#takeRange(from, this.#sent);
   }
 
   /**
-   * Terminates the worker, stops its commands' process groups (SIGTERM, then
+   * Takes the tasks not started as far as known now, at once, for a worker
+   * about to be retired (a process may have started one in the last instant:
+   * it dies with the process).
+   */
+  takeUnstarted(): Job[] {
+    if (this.#transport.isolation === "thread") return this.takeBack();
+    return this.#takeRange(this.#transport.next(), this.#sent);
+  }
+
+  #takeRange(from: number, to: number): Job[] {
+    const taken: Job[] = [];
+    for (let i = from; i < to; i++) {
+      const job = this.take(i);
+      if (job) taken.push(job);
+    }
+    return taken;
+  }
+
+  /**
+   * Ends the worker, stops its commands' process groups (SIGTERM, then
    * SIGKILL after `killGraceMs`) and returns the tasks it had not reported:
    * those it had not started, and those whose reports it had not sent yet.
    */
@@ -220,9 +214,7 @@ export class WorkerSlot {
     if (this.dead) return [];
     this.dead = true;
     this.watchdog?.stop();
-    this.#worker.terminate();
-    // Stop it from starting anything else, in case its thread still runs.
-    Atomics.store(this.#ctrl, Ctrl.Next, 0x7fffffff);
+    this.#transport.terminate();
     for (const pgid of this.groups.values()) stopGroup(pgid, killGraceMs);
     this.groups.clear();
     const held = [...this.jobs.values()];

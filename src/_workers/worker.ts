@@ -33,7 +33,11 @@ interface Scope {
 
 const scope = globalThis as unknown as Scope;
 // Taken before any task code runs, so that tasks cannot replace them.
-const post = scope.postMessage.bind(scope) as (message: FromWorker) => void;
+const postToParent = scope.postMessage.bind(scope) as (message: FromWorker) => void;
+/** Where messages go: the thread that started this worker, or (pipe) the process's stdout. */
+let post = postToParent;
+/** In a worker process, writes the frame that says task `i` starts (before it runs). */
+let announce: ((i: number, start: number) => void) | undefined;
 const realClose = scope.close.bind(scope);
 const realExit = Deno.exit;
 
@@ -201,10 +205,35 @@ function claim(): number {
 
 function started(i: number): number {
   const s = now();
-  Atomics.store(ctrl, Ctrl.Start, Math.floor(s - base));
+  const start = Math.floor(s - base);
+  announce?.(i, start);
+  Atomics.store(ctrl, Ctrl.Start, start);
   Atomics.store(ctrl, Ctrl.Current, i);
   return s;
 }
+
+/**
+ * In a worker process, messages go to standard output as frames, and a frame
+ * goes out before each task starts: whatever kills the process, its main
+ * process knows which task was running.
+ */
+async function usePipe(): Promise<void> {
+  const frames = await import("./frames.ts");
+  post = (message) => frames.writeLocked(ctrl, frames.messageFrame(message));
+  const frame = frames.startFrame();
+  const view = new DataView(frame.buffer);
+  announce = (i, start) => {
+    frames.fillStartFrame(view, i, start);
+    frames.writeSmall(frame);
+  };
+  decode = frames.decode;
+  for (const bytes of undecoded.splice(0)) handle(decode(bytes) as ToWorker);
+}
+
+/** Reads a frame's message, in a worker process (frames.ts, loaded then). */
+let decode: ((bytes: Uint8Array) => unknown) | undefined;
+/** Frames that came before `decode` was loaded. */
+const undecoded: Uint8Array[] = [];
 
 function finished(report: TaskReport, always: boolean): void {
   Atomics.store(ctrl, Ctrl.Current, -1);
@@ -286,6 +315,7 @@ async function init(message: InitMessage): Promise<void> {
   ctrl = new Int32Array(message.ctrl);
   base = message.base;
   flushMs = message.flushMs;
+  if (message.pipe) await usePipe();
   if (program.kind === "command") {
     command = fromWireTemplate(program.template);
   } else {
@@ -306,11 +336,12 @@ async function init(message: InitMessage): Promise<void> {
   }
   ready = true;
   post({ type: "ready" });
+  // The process's main thread tells a crash from a failure to start by it.
+  if (message.pipe) postToParent({ type: "ready" });
   if (queue.length > 0 && !draining) drain();
 }
 
-globalThis.addEventListener("message", (event) => {
-  const message = (event as MessageEvent<ToWorker>).data;
+function handle(message: ToWorker): void {
   if (message.type === "run") {
     queue.push({ ...message, pos: 0 });
     if (ready && !draining) drain();
@@ -318,5 +349,11 @@ globalThis.addEventListener("message", (event) => {
     init(message);
   } else if (message.type === "abort") {
     controller.abort(errorFrom(message.reason));
+  } else if (decode) {
+    handle(decode(message.bytes) as ToWorker);
+  } else {
+    undecoded.push(message.bytes);
   }
-});
+}
+
+globalThis.addEventListener("message", (event) => handle((event as MessageEvent<ToWorker>).data));

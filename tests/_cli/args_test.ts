@@ -32,6 +32,8 @@ Deno.test("parseCli() gives the defaults for a bare command", () => {
     retryDelay: undefined,
     halt: undefined,
     engine: "async",
+    isolation: "thread",
+    memoryLimit: undefined,
     keepOrder: false,
     dryRun: false,
     color: "auto",

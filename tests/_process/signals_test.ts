@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { groupMembers, waitFor } from "../_helpers.ts";
+import { groupMembers, isAlive, waitFor } from "../_helpers.ts";
 
 const fixture = new URL("../fixtures/signal_run.ts", import.meta.url).pathname;
 
@@ -11,7 +11,13 @@ async function pidFiles(dir: string): Promise<string[]> {
   return names;
 }
 
-for (const [engine, name] of [["async", "ProcRunAsync"], ["workers", "ProcRunWorkers"]] as const) {
+const ENGINES = [
+  ["async", "ProcRunAsync"],
+  ["workers", "ProcRunWorkers"],
+  ["workers-process", 'ProcRunWorkers (isolation "process")'],
+] as const;
+
+for (const [engine, name] of ENGINES) {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     Deno.test(`${name}.runAll() leaves no child process behind when the runner gets ${signal}`, async () => {
       const dir = await Deno.makeTempDir();
@@ -20,12 +26,16 @@ for (const [engine, name] of [["async", "ProcRunAsync"], ["workers", "ProcRunWor
         stdout: "piped",
         stderr: "piped",
       }).spawn();
-      await waitFor(async () => (await pidFiles(dir)).length === 2, 10_000, "both commands");
-      const pgids = await Promise.all(
+      await waitFor(async () => (await pidFiles(dir)).length === 2, 20_000, "both commands");
+      const ids = await Promise.all(
         (await pidFiles(dir)).map(async (file) =>
-          Number(await Deno.readTextFile(`${dir}/${file}`))
+          (await Deno.readTextFile(`${dir}/${file}`)).trim().split(" ").map(Number)
         ),
       );
+      const pgids = ids.map(([pgid]) => pgid!);
+      // On worker processes, the commands' parents: they must go too.
+      const parents = engine === "workers-process" ? ids.map(([, parent]) => parent!) : [];
+      for (const parent of parents) assertEquals(parent === child.pid, false);
       for (const pgid of pgids) assertEquals((await groupMembers(pgid)).length >= 2, true);
       const t0 = performance.now();
       child.kill(signal);
@@ -43,6 +53,9 @@ for (const [engine, name] of [["async", "ProcRunAsync"], ["workers", "ProcRunWor
           3000,
           `group ${pgid} gone`,
         );
+      }
+      for (const pid of parents) {
+        await waitFor(async () => !(await isAlive(pid)), 3000, `worker process ${pid} gone`);
       }
       await Deno.remove(dir, { recursive: true });
     });
@@ -76,3 +89,29 @@ for (const how of ["exit", "throw", "reject"] as const) {
     await Deno.remove(dir, { recursive: true });
   });
 }
+
+Deno.test('ProcRunWorkers (isolation "process").runAll() leaves no worker process behind when the runner gets SIGTERM while functions run', async () => {
+  const dir = await Deno.makeTempDir();
+  const functions = new URL("../fixtures/signal_functions_run.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-run", "--allow-read", "--allow-write", functions, dir],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  await waitFor(async () => (await pidFiles(dir)).length === 2, 20_000, "both tasks");
+  const pids = await Promise.all(
+    (await pidFiles(dir)).map(async (file) => Number(await Deno.readTextFile(`${dir}/${file}`))),
+  );
+  for (const pid of pids) assertEquals(await isAlive(pid), true);
+  child.kill("SIGTERM");
+  const [status, stdout] = await Promise.all([
+    child.status,
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+  ]);
+  assertEquals([status.signal, stdout], ["SIGTERM", ""]);
+  for (const pid of pids) {
+    await waitFor(async () => !(await isAlive(pid)), 3000, `worker process ${pid} gone`);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
