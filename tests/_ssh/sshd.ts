@@ -12,8 +12,38 @@ export interface Sshd {
   /** The ssh command that reaches it (the client key, no known_hosts). */
   ssh: string[];
   stop(): Promise<void>;
+  /**
+   * The host dies: sshd and every connection it serves are killed at once
+   * (SIGKILL), as when a machine goes down.
+   */
+  crash(): Promise<void>;
   /** Starts it again on the same port, after stop(). */
   restart(): Promise<void>;
+}
+
+/** Every process as `ps` shows it: pid, parent pid, command name and command line. */
+export async function processTable(): Promise<
+  { pid: number; ppid: number; comm: string; args: string }[]
+> {
+  const { stdout } = await new Deno.Command("ps", {
+    args: ["-A", "-o", "pid=,ppid=,comm=,args="],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(stdout).trim().split("\n").map((line) => {
+    const [pid, ppid, comm, ...args] = line.trim().split(/\s+/);
+    return { pid: Number(pid), ppid: Number(ppid), comm: comm!, args: args.join(" ") };
+  });
+}
+
+/**
+ * The command lines of the processes on the "remote" side that hold
+ * `marker`: those not run by ssh or deno here (the local ssh has the remote
+ * command line in its own, the test its marker).
+ */
+export async function remoteProcesses(marker: string): Promise<string[]> {
+  return (await processTable())
+    .filter((p) => p.args.includes(marker) && p.comm !== "ssh" && p.comm !== "deno")
+    .map((p) => `${p.pid} ${p.comm}: ${p.args}`);
 }
 
 import { exists } from "../_helpers.ts";
@@ -74,6 +104,9 @@ async function tryStart(dir: string, port: number): Promise<Sshd | undefined> {
       "KbdInteractiveAuthentication no",
       "PermitRootLogin yes",
       "LogLevel ERROR",
+      // bash reads ~/.bashrc when sshd starts it at the first shell level: on
+      // the build machines that runs pyenv, 60 ms a command. Not for the tests.
+      "SetEnv SHLVL=1",
     ].join("\n") + "\n",
   );
   const spawn = async (): Promise<Deno.ChildProcess | undefined> => {
@@ -116,6 +149,21 @@ async function tryStart(dir: string, port: number): Promise<Sshd | undefined> {
         child!.kill("SIGTERM");
       } catch {
         // Already gone.
+      }
+      await child!.status;
+    },
+    crash: async () => {
+      const procs = await processTable();
+      const doomed = [child!.pid];
+      for (let i = 0; i < doomed.length; i++) {
+        for (const p of procs) if (p.ppid === doomed[i] && p.comm === "sshd") doomed.push(p.pid);
+      }
+      for (const pid of doomed) {
+        try {
+          Deno.kill(pid, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
       }
       await child!.status;
     },
