@@ -20,12 +20,12 @@ import { rawArgs } from "./_cli/argv.ts";
 import { HELP } from "./_cli/help.ts";
 import type { TaskFeed } from "./_cli/input.ts";
 import { openInput } from "./_cli/sources.ts";
-import { expandWord, SLOT } from "./_cli/replace.ts";
+import { expandWord, fillPlace, SLOT } from "./_cli/replace.ts";
 import { OUTPUT_HOOK, SLOT_MARK, TIMEOUT_FOR } from "./_options.ts";
 import { LineBuffer } from "./_cli/line_buffer.ts";
 import { exitCodeFor, haltExitCode, haltText, resumeSkip, retryOption } from "./_cli/batch.ts";
 import { MedianRun } from "./_cli/median.ts";
-import { HOSTS_REFRESH, loginFileHosts } from "./_ssh/sshlogin.ts";
+import { remoteOptions } from "./_cli/remote.ts";
 import { JobLog, readJobLog } from "./_cli/joblog.ts";
 import { OutputQueue } from "./_cli/output.ts";
 import { buildProgram, type CliProgram, valuesOf } from "./_cli/program.ts";
@@ -218,14 +218,17 @@ export async function main(args: string[]): Promise<number> {
   trace = (text) => out.push("stderr", text + "\n");
   if (!config.quiet) note = trace;
   else note = () => {};
+  // {host} and {sshlogin} in a tag: where the task ran (the ssh engine names it as it starts).
   const tagOf = config.tag === undefined
     ? undefined
-    : (input: unknown, seq: number) => expandWord(config.tag!, valuesOf(input), seq).join(" ");
+    : (input: unknown, seq: number, slot: number | null, host: string | null) =>
+      expandWord(config.tag!, valuesOf(input), seq).map((word) => fillPlace(word, slot, host))
+        .join(" ");
   const lineBuffer = config.lineBuffer && program.isCommand
     ? new LineBuffer(out, (result) => {
       const origin = feed.peek(result.key);
       return tagOf && origin
-        ? new TextEncoder().encode(tagOf(origin.input, origin.seq) + "\t")
+        ? new TextEncoder().encode(tagOf(origin.input, origin.seq, result.slot, result.host) + "\t")
         : undefined;
     })
     : undefined;
@@ -268,15 +271,6 @@ export async function main(args: string[]): Promise<number> {
   }
 
   const median = config.timeoutPercent === undefined ? undefined : new MedianRun();
-  // -S and --sshloginfile, read again while the run goes on.
-  const hosts = config.hosts === undefined && config.sshloginfile === undefined
-    ? undefined
-    : () => [
-      ...(config.hosts ?? []),
-      ...(config.sshloginfile === undefined
-        ? []
-        : loginFileHosts(Deno.readTextFileSync(config.sshloginfile))),
-    ];
   let status = 0;
   try {
     const run = await createRunner(config, program, feed, {
@@ -304,17 +298,8 @@ export async function main(args: string[]): Promise<number> {
         renderer.add(result);
       },
       retry: retryOption(config),
-      // -S: the ssh engine (ProcRunAsync's hosts option).
-      ...(hosts === undefined ? {} : {
-        hosts: hosts(),
-        ssh: config.ssh,
-        remoteCwd: config.workdir,
-        // --env NAME: this machine's value, as GNU parallel copies it.
-        remoteEnv: Object.fromEntries(
-          config.envNames.map((name) => [name, Deno.env.get(name) ?? ""]),
-        ),
-        [HOSTS_REFRESH]: hosts,
-      }),
+      // -S, --sshloginfile: the ssh engine (ProcRunAsync's hosts option).
+      ...remoteOptions(config, feed),
       halt: config.halt,
     });
     progress?.start();

@@ -67,12 +67,13 @@ export async function readUntil(
 }
 
 /**
- * Runs Deno with `args` in a child process (killed after `timeoutMs`);
- * returns its status and output.
+ * Runs Deno with `args` in a child process (killed after `timeoutMs`), in
+ * `cwd` if given; returns its status and output.
  */
-export async function deno(args: string[], timeoutMs = 20_000) {
+export async function deno(args: string[], timeoutMs = 20_000, cwd?: string) {
   const child = new Deno.Command(Deno.execPath(), {
     args,
+    cwd,
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },

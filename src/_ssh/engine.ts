@@ -36,10 +36,10 @@ import {
   noHostMessage,
   pickHost,
 } from "./hosts.ts";
-import { FRAME_BYTES, FrameFilter, remoteOutcome } from "./outcome.ts";
+import { runRemote } from "./remote.ts";
 import type { HostMarks, SshLogin } from "./sshlogin.ts";
 import { type FilesOf, receiveFile, removeFiles, sendFile, type StepResult } from "./transfer.ts";
-import { remoteCommandLine, type RemotePlace, type WatchMode } from "./wrapper.ts";
+import type { RemotePlace } from "./wrapper.ts";
 
 /** How long a host that is down waits before it is asked again. */
 const RETRY_DOWN_MS = 2000;
@@ -274,6 +274,9 @@ export class SshEngine implements Engine {
     const slot = this.#slots.take();
     const start = epochNow();
     const signal = this.#controller.signal;
+    // Said while it runs too (the CLI's --line-buffer tags); the runner sets them again at its end.
+    job.result.host = host.name;
+    job.result.slot = slot;
     const spec = this.#commandFor(job.result, host, slot, signal);
     const local = host.login.destination === null;
     const files = local ? undefined : this.#setup.files?.(job.result);
@@ -288,7 +291,12 @@ export class SshEngine implements Engine {
         if (!failed.ok) break;
       }
       if (failed === undefined || failed.ok) {
-        outcome = local ? await runCommand(spec) : await this.#remote(host, hostSlot, spec);
+        outcome = local ? await runCommand(spec) : await runRemote(spec, {
+          ssh: (line, rest) => this.#ssh(host, hostSlot, line, rest),
+          shared: this.#conns.shared,
+          place: this.#setup.place,
+          tellStop: (pid) => this.#tellStop(host, hostSlot, pid),
+        });
         if (outcome === null) {
           failed = { ok: false, transport: true, message: "the connection went" };
         }
@@ -352,55 +360,6 @@ export class SshEngine implements Engine {
       spec.args = spec.args.map(fill);
     }
     return spec;
-  }
-
-  /**
-   * Runs a command on a remote host under the wrapper; null when ssh failed
-   * or the connection went (not the task's failure).
-   */
-  async #remote(
-    host: Host,
-    hostSlot: number,
-    spec: CommandSpec,
-  ): Promise<CommandOutcome | null> {
-    // The wrapper watches its input, unless the command reads it.
-    const mode: WatchMode = spec.stdin ? "pass" : "watch";
-    const grace = this.#options.killGraceMs / 1000;
-    const words = [String(spec.command), ...spec.args];
-    const line = remoteCommandLine(words, grace, mode, this.#setup.place);
-    // "pass" over a shared connection: stopped by `kill` on another channel,
-    // once its pid is known.
-    let pid: number | undefined;
-    let stopWanted = false;
-    const stopRemote = () => {
-      stopWanted = true;
-      if (pid !== undefined) this.#tellStop(host, hostSlot, pid);
-    };
-    const filter = new FrameFilter(mode, (found) => {
-      pid = found;
-      if (stopWanted) this.#tellStop(host, hostSlot, found);
-    });
-    const hook = spec.onChunk;
-    const watchStderr = hook !== undefined || mode === "pass";
-    const max = spec.maxOutputBytes;
-    const outcome = await runCommand(this.#ssh(host, hostSlot, line, {
-      maxOutputBytes: Math.min(max + FRAME_BYTES, Number.MAX_SAFE_INTEGER),
-      timeoutMs: spec.timeoutMs,
-      stdin: spec.stdin,
-      signal: spec.signal,
-      // The wrapper's frame must reach the end of stderr.
-      encoding: "buffer",
-      onChunk: watchStderr
-        ? (stream, chunk) => {
-          const bytes = stream === "stderr" ? filter.push(chunk) : chunk;
-          if (hook && bytes.length > 0) hook(stream, bytes);
-        }
-        : undefined,
-      gentleStop: mode === "watch" ? "stdin" : this.#conns.shared ? stopRemote : undefined,
-    }));
-    const tail = filter.end();
-    if (hook && tail.length > 0) hook("stderr", tail);
-    return remoteOutcome(outcome, mode, max, spec.encoding === "buffer");
   }
 
   /** Tells a remote wrapper to stop its command (TERM, then KILL after its grace). */

@@ -161,8 +161,9 @@ export async function receiveFile(
   let file: Deno.FsFile;
   try {
     if (folder !== "") await Deno.mkdir(folder, { recursive: true });
-    temp = await Deno.makeTempFile({ dir: folder || ".", prefix: ".procrun_return_" });
-    file = await Deno.open(temp, { write: true, truncate: true });
+    // As a new file gets its mode here (the umask's), not makeTempFile's 0600.
+    temp = `${folder || "."}/.procrun_return_${crypto.randomUUID()}`;
+    file = await Deno.open(temp, { write: true, createNew: true, mode: 0o666 });
   } catch (error) {
     return { ok: false, transport: false, message: `cannot write ${name}: ${errorText(error)}` };
   }

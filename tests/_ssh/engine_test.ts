@@ -2,7 +2,7 @@ import { assert, assertEquals, assertLessOrEqual, assertMatch, assertThrows } fr
 import { ProcRunAsync } from "../../src/proc_run_async.ts";
 import type { ProcResult } from "../../src/result.ts";
 import { readUntil, waitFor } from "../_helpers.ts";
-import { processTable, remoteProcesses, type Sshd, startSshd } from "./sshd.ts";
+import { masters, noneLeft, processTable, remoteProcesses, withSshd } from "./sshd.ts";
 
 /** The most tasks of `results` that ran at once on `host`. */
 function mostAtOnce(results: ProcResult[], host: string | null): number {
@@ -13,42 +13,6 @@ function mostAtOnce(results: ProcResult[], host: string | null): number {
   let most = 0;
   for (const [, step] of events) most = Math.max(most, now += step!);
   return most;
-}
-
-/** Runs `fn` with `count` sshd servers of its own, in a temporary folder removed after. */
-async function withSshd(count: number, fn: (servers: Sshd[], dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir();
-  const servers: Sshd[] = [];
-  try {
-    for (let i = 0; i < count; i++) servers.push(await startSshd(dir));
-    await fn(servers, dir);
-  } finally {
-    for (const server of servers) await server.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/** The ssh masters (ControlMaster) running with a socket under `dir`. */
-async function masters(dir: string): Promise<number> {
-  return (await processTable())
-    .filter((p) =>
-      p.comm === "ssh" && p.args.includes(`ControlPath=${dir}/`) && / -N /.test(p.args)
-    )
-    .length;
-}
-
-/** Waits until no process with `marker` is left on the "remote" side. */
-async function noneLeft(marker: string): Promise<void> {
-  await waitFor(
-    async () => (await remoteProcesses(marker)).length === 0,
-    5000,
-    `the remote processes with ${marker} to die`,
-  );
-}
-
-/** A command whose child and grandchild (backgrounded) carry `marker` in their command lines. */
-function tree(marker: string): string[] {
-  return ["sh", "-c", `sh -c 'sleep 30; : ${marker}' & sleep 30; : ${marker}`];
 }
 
 Deno.test("ProcRunAsync with hosts spreads commands over two sshd and this machine, at most N at once on each, names the host, and shares one connection per host in a private folder removed after", async () => {

@@ -46,7 +46,7 @@ export async function remoteProcesses(marker: string): Promise<string[]> {
     .map((p) => `${p.pid} ${p.comm}: ${p.args}`);
 }
 
-import { exists } from "../_helpers.ts";
+import { exists, waitFor } from "../_helpers.ts";
 
 const SSHD = "/usr/sbin/sshd";
 
@@ -173,4 +173,35 @@ async function tryStart(dir: string, port: number): Promise<Sshd | undefined> {
       child = again;
     },
   };
+}
+
+/** Runs `fn` with `count` sshd servers of its own, in a temporary folder removed after. */
+export async function withSshd(count: number, fn: (servers: Sshd[], dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  const servers: Sshd[] = [];
+  try {
+    for (let i = 0; i < count; i++) servers.push(await startSshd(dir));
+    await fn(servers, dir);
+  } finally {
+    for (const server of servers) await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The ssh masters (ControlMaster) running with a socket under `dir`. */
+export async function masters(dir: string): Promise<number> {
+  return (await processTable())
+    .filter((p) =>
+      p.comm === "ssh" && p.args.includes(`ControlPath=${dir}/`) && / -N /.test(p.args)
+    )
+    .length;
+}
+
+/** Waits until no process with `marker` is left on the "remote" side. */
+export async function noneLeft(marker: string): Promise<void> {
+  await waitFor(
+    async () => (await remoteProcesses(marker)).length === 0,
+    5000,
+    `the remote processes with ${marker} to die`,
+  );
 }
