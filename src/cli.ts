@@ -19,12 +19,12 @@ import { rawArgs } from "./_cli/argv.ts";
 import { isolationOptions } from "./_cli/isolation.ts";
 import type { TaskFeed } from "./_cli/input.ts";
 import { openInput } from "./_cli/sources.ts";
-import { expandWord, SLOT } from "./_cli/replace.ts";
+import { expandWord, fillPlace, SLOT } from "./_cli/replace.ts";
 import { OUTPUT_HOOK, SLOT_MARK, TIMEOUT_FOR } from "./_options.ts";
 import type { LineBuffer } from "./_cli/line_buffer.ts";
 import { exitCodeFor, haltExitCode, haltText, resumeSkip, retryOption } from "./_cli/batch.ts";
 import type { MedianRun } from "./_cli/median.ts";
-import { HOSTS_REFRESH, loginFileHosts } from "./_ssh/sshlogin.ts";
+import { remoteOptions } from "./_cli/remote.ts";
 import type { JobLog } from "./_cli/joblog.ts";
 import type { TraceFileWriter } from "./_cli/trace_file.ts";
 import { OutputQueue } from "./_cli/output.ts";
@@ -236,14 +236,17 @@ export async function main(args: string[]): Promise<number> {
   trace = (text) => out.push("stderr", text + "\n");
   if (!config.quiet) note = trace;
   else note = () => {};
+  // {host} and {sshlogin} in a tag: where the task ran (the ssh engine names it as it starts).
   const tagOf = config.tag === undefined
     ? undefined
-    : (input: unknown, seq: number) => expandWord(config.tag!, valuesOf(input), seq).join(" ");
+    : (input: unknown, seq: number, slot: number | null, host: string | null) =>
+      expandWord(config.tag!, valuesOf(input), seq).map((word) => fillPlace(word, slot, host))
+        .join(" ");
   const lineBuffer: LineBuffer | undefined = config.lineBuffer && program.isCommand
     ? new (await import("./_cli/line_buffer.ts")).LineBuffer(out, (result) => {
       const origin = feed.peek(result.key);
       return tagOf && origin
-        ? new TextEncoder().encode(tagOf(origin.input, origin.seq) + "\t")
+        ? new TextEncoder().encode(tagOf(origin.input, origin.seq, result.slot, result.host) + "\t")
         : undefined;
     })
     : undefined;
@@ -288,15 +291,6 @@ export async function main(args: string[]): Promise<number> {
   const median: MedianRun | undefined = config.timeoutPercent === undefined
     ? undefined
     : new (await import("./_cli/median.ts")).MedianRun();
-  // -S and --sshloginfile, read again while the run goes on.
-  const hosts = config.hosts === undefined && config.sshloginfile === undefined
-    ? undefined
-    : () => [
-      ...(config.hosts ?? []),
-      ...(config.sshloginfile === undefined
-        ? []
-        : loginFileHosts(Deno.readTextFileSync(config.sshloginfile))),
-    ];
   let status = 0;
   try {
     const run = await createRunner(config, program, feed, {
@@ -324,17 +318,8 @@ export async function main(args: string[]): Promise<number> {
         renderer.add(result);
       },
       retry: retryOption(config),
-      // -S: the ssh engine (ProcRunAsync's hosts option).
-      ...(hosts === undefined ? {} : {
-        hosts: hosts(),
-        ssh: config.ssh,
-        remoteCwd: config.workdir,
-        // --env NAME: this machine's value, as GNU parallel copies it.
-        remoteEnv: Object.fromEntries(
-          config.envNames.map((name) => [name, Deno.env.get(name) ?? ""]),
-        ),
-        [HOSTS_REFRESH]: hosts,
-      }),
+      // -S, --sshloginfile: the ssh engine (ProcRunAsync's hosts option).
+      ...remoteOptions(config, feed),
       halt: config.halt,
       trace: traceFile?.recorder,
     });

@@ -9,7 +9,8 @@ import type { Engine } from "./_engine.ts";
 import { invalid } from "./_invalid.ts";
 import { type Program, type ResolvedOptions, resolveRun } from "./_options.ts";
 import { SshEngine } from "./_ssh/engine.ts";
-import { HOSTS_REFRESH, parseSshLogin } from "./_ssh/sshlogin.ts";
+import { HOST_MARKS, type HostMarks, HOSTS_REFRESH, parseSshLogin } from "./_ssh/sshlogin.ts";
+import { type FilesOf, TASK_FILES } from "./_ssh/transfer.ts";
 import { ProcRun } from "./proc_run.ts";
 import type { Pargs, ProcRunOptions, Tasks } from "./types.ts";
 
@@ -39,9 +40,21 @@ export interface ProcRunAsyncOptions extends ProcRunOptions {
   hosts?: string[];
   /**
    * The ssh command and its options, for `hosts`; by default
-   * `["ssh", "-o", "BatchMode=yes"]`.
+   * `["ssh", "-o", "BatchMode=yes", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3"]`
+   * (no password prompts; a host that stops answering is found within a minute).
    */
   ssh?: string[];
+  /**
+   * For `hosts`: share one OpenSSH ControlMaster connection per host (one
+   * per 8 job slots) between all the commands of the run, so that a short
+   * command costs one channel, not a TCP connection and a key exchange. The
+   * control sockets live in a private temporary folder, closed (`ssh -O
+   * exit`) and removed at the end of the run. Needs the host's sshd to allow
+   * 10 sessions per connection (`MaxSessions`, OpenSSH's default).
+   *
+   * @default {true when `ssh` is left out, else false}
+   */
+  sshControl?: boolean;
   /**
    * For `hosts`: the working directory of the commands on each host (made if
    * missing); by default the login's home. `cwd` is this machine's.
@@ -51,7 +64,15 @@ export interface ProcRunAsyncOptions extends ProcRunOptions {
   remoteEnv?: Record<string, string>;
 }
 
-const DEFAULT_SSH = ["ssh", "-o", "BatchMode=yes"];
+const DEFAULT_SSH = [
+  "ssh",
+  "-o",
+  "BatchMode=yes",
+  "-o",
+  "ServerAliveInterval=15",
+  "-o",
+  "ServerAliveCountMax=3",
+];
 
 /** The engine for `options`: ssh when there are hosts, else this thread. */
 function engineFor(
@@ -60,12 +81,16 @@ function engineFor(
   options: ProcRunAsyncOptions,
 ): Engine {
   const { hosts, ssh = DEFAULT_SSH, remoteCwd, remoteEnv } = options;
+  const { sshControl = options.ssh === undefined } = options;
   if (hosts === undefined) return new AsyncEngine(program, resolved);
   if (!Array.isArray(hosts) || hosts.length === 0) {
     throw new TypeError(invalid("ProcRunAsync", "hosts", "a non-empty array of sshlogins", hosts));
   }
   if (!Array.isArray(ssh) || ssh.length === 0 || ssh.some((word) => typeof word !== "string")) {
     throw new TypeError(invalid("ProcRunAsync", "ssh", "a non-empty array of strings", ssh));
+  }
+  if (typeof sshControl !== "boolean") {
+    throw new TypeError(invalid("ProcRunAsync", "sshControl", "a boolean", sshControl));
   }
   if (program.kind !== "command") {
     throw new TypeError(
@@ -90,9 +115,15 @@ function engineFor(
   const again = (options as { [HOSTS_REFRESH]?: () => string[] })[HOSTS_REFRESH];
   const refresh = again &&
     (() => again().map((host, i) => parseSshLogin(host, `hosts[${i}]`)));
-  return new SshEngine(program, resolved, logins, ssh, refresh, {
-    workdir: remoteCwd,
-    env: remoteEnv,
+  const internal = options as { [HOST_MARKS]?: HostMarks; [TASK_FILES]?: FilesOf };
+  return new SshEngine(program, resolved, {
+    logins,
+    ssh,
+    shared: sshControl,
+    refresh,
+    place: { workdir: remoteCwd, env: remoteEnv },
+    marks: internal[HOST_MARKS],
+    files: internal[TASK_FILES],
   });
 }
 
@@ -152,6 +183,7 @@ export class ProcRunAsync extends ProcRun {
     const { program, options: resolved } = resolveRun("ProcRunAsync", pargs, tasks, options, 4, [
       "hosts",
       "ssh",
+      "sshControl",
       "remoteCwd",
       "remoteEnv",
     ]);

@@ -7,6 +7,13 @@
 import { parseArgs } from "@std/cli/parse-args";
 import type { CliConfig, InputSource, OutputMode } from "./config.ts";
 import { ISOLATION_OPTIONS, parseIsolation } from "./isolation.ts";
+import {
+  checkRemote,
+  parseRemote,
+  REMOTE_BOOLEANS,
+  REMOTE_COLLECT,
+  REMOTE_STRINGS,
+} from "./remote.ts";
 import { UsageError } from "./usage.ts";
 import {
   delimiter,
@@ -46,11 +53,7 @@ const STRINGS = [
   "tagstring",
   "results",
   "arg-file",
-  "sshlogin",
-  "sshloginfile",
-  "ssh",
-  "workdir",
-  "env",
+  ...REMOTE_STRINGS,
   "key-sep",
   "module",
   "export",
@@ -75,6 +78,7 @@ const BOOLEANS = [
   "quote",
   "tag",
   "line-buffer",
+  ...REMOTE_BOOLEANS,
 ];
 // GNU parallel's short options: -t prints each command, -q quotes it (see README).
 const ALIASES: Record<string, string> = {
@@ -85,6 +89,7 @@ const ALIASES: Record<string, string> = {
   V: "version",
   a: "arg-file",
   S: "sshlogin",
+  M: "controlmaster",
   k: "keep-order",
   d: "delimiter",
   N: "max-args",
@@ -139,8 +144,8 @@ export function parseCli(args: string[]): CliConfig {
   const flags = parseArgs(options, {
     string: STRINGS,
     boolean: BOOLEANS,
-    negatable: ["progress"],
-    collect: ["arg-file", "sshlogin", "env"],
+    negatable: ["progress", "controlmaster"],
+    collect: ["arg-file", ...REMOTE_COLLECT],
     alias: ALIASES,
     unknown: (arg: string, key?: string) => {
       if (key !== undefined) unknown ??= arg;
@@ -220,13 +225,10 @@ export function parseCli(args: string[]): CliConfig {
     tag: str("tagstring") ?? (bool("tag") ? "{}" : undefined),
     results: str("results"),
     lineBuffer: bool("line-buffer"),
-    hosts: strings("sshlogin").length > 0
-      ? strings("sshlogin").flatMap((list) => list.split(",")).filter((host) => host !== "")
-      : undefined,
-    ssh: str("ssh")?.trim().split(/\s+/),
-    sshloginfile: str("sshloginfile"),
-    workdir: str("workdir"),
-    envNames: strings("env"),
+    ...parseRemote(
+      { str, strings, bool, negated: (name) => options.includes(`--no-${name}`) },
+      str("jobs") === undefined ? undefined : jobs(str("jobs")),
+    ),
     keySep: str("key-sep"),
     shell: bool("shell"),
     module: str("module"),
@@ -278,19 +280,7 @@ export function parseCli(args: string[]): CliConfig {
     throw new UsageError("no command given (put it after '--', or use --module FILE)");
   }
   if (config.module === undefined && !config.shell) refuseShellText(command);
-  const remote = config.ssh !== undefined || config.workdir !== undefined ||
-    config.envNames.length > 0;
-  if (config.hosts !== undefined || remote || config.sshloginfile !== undefined) {
-    if (config.hosts === undefined && config.sshloginfile === undefined) {
-      throw new UsageError("--ssh, --workdir and --env need --sshlogin or --sshloginfile");
-    }
-    if (config.module !== undefined) {
-      throw new UsageError("--sshlogin runs commands: not with --module");
-    }
-    if (config.engine !== "async") {
-      throw new UsageError("--sshlogin needs --engine async, the default");
-    }
-  }
+  checkRemote(config);
   if (config.lineBuffer) {
     if (config.engine !== "async") {
       throw new UsageError("--line-buffer needs --engine async, the default");

@@ -75,7 +75,8 @@ export function resumeSkip(
   return (seq, values) => {
     const entry = logged.get(seq);
     if (!entry) return false;
-    const command = program.describe(values, seq).replaceAll("\n", " ");
+    // {host} and {sshlogin} as they were where it ran.
+    const command = program.describe(values, seq, undefined, entry.host).replaceAll("\n", " ");
     if (entry.command !== command) {
       note(
         `procrun: task ${seq} ran ${JSON.stringify(entry.command)} in the joblog, but is now ${

@@ -45,12 +45,22 @@ export interface CliConfig extends IsolationConfig {
   hosts: string[] | undefined;
   /** `--sshloginfile FILE`: more hosts, one per line, read again every second. */
   sshloginfile: string | undefined;
-  /** `--workdir DIR`: the commands' working directory on the hosts. */
+  /** `--workdir DIR` (`--wd`): the commands' working directory on the hosts. */
   workdir: string | undefined;
   /** `--env NAME` (repeated): variables copied from here to the commands on the hosts. */
   envNames: string[];
   /** `--ssh CMD`: the ssh command, split at spaces, or undefined for the default. */
   ssh: string[] | undefined;
+  /** `-M`/`--controlmaster` (true), `--no-controlmaster` (false); undefined: on with the default ssh. */
+  sshControl: boolean | undefined;
+  /** `--transferfile FILE` (`--tf`; `{}` for `--transfer` and `--trc`): sent to the host before each task. */
+  transferFiles: string[];
+  /** `--return FILE` (and `--trc FILE`): brought back from the host after each task. */
+  returnFiles: string[];
+  /** `--cleanup` (and `--trc`): the files sent and brought back are removed from the host after. */
+  cleanup: boolean;
+  /** `-j N` given with hosts: the job slots of each host given without N/ (GNU parallel's -j). */
+  hostSlots: number | undefined;
   /** `--line-buffer`: each task's output line by line as it comes. */
   lineBuffer: boolean;
   /** `--results DIR`: write each task's seq, stdout and stderr under DIR, as GNU parallel. */

@@ -18,6 +18,8 @@ const HEADER = "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal
 export interface LoggedTask {
   command: string;
   succeeded: boolean;
+  /** The Host column: the sshlogin that ran it, or null for this machine (`:`). */
+  host: string | null;
 }
 
 /**
@@ -40,6 +42,7 @@ export function readJobLog(path: string): Map<number, LoggedTask> {
     logged.set(Number(fields[0]), {
       command: fields.slice(8).join("\t"),
       succeeded: fields[6] === "0" && fields[7] === "0",
+      host: fields[1] === ":" ? null : fields[1]!,
     });
   }
   return logged;

@@ -5,7 +5,7 @@
  * @module
  */
 import type { CliConfig } from "./args.ts";
-import { expandWord, hasReplacement, shellTemplate, SLOT } from "./replace.ts";
+import { expandWord, fillPlace, hasReplacement, HOST, shellTemplate, SSHLOGIN } from "./replace.ts";
 import type { Pargs, TaskFunction } from "../types.ts";
 
 import { shellJoin, shellQuote } from "../_quote.ts";
@@ -26,15 +26,25 @@ export interface CliProgram {
   toArg: (values: string[], seq: number) => unknown;
   /**
    * The command line (or function call) a task with this input runs, for
-   * people; `{%}` stays as it is unless the task's `slot` is given.
+   * people; `{%}`, `{host}` and `{sshlogin}` stay as they are unless the
+   * task's `slot` and `host` (null for this machine) are given.
    */
-  describe: (input: unknown, seq: number, slot?: number | null) => string;
+  describe: (input: unknown, seq: number, slot?: number | null, host?: string | null) => string;
 }
 
-/** The words with the job slot in the place of {%}, or `{%}` itself when it is not known. */
-function withSlot(words: string[], slot: number | null | undefined): string[] {
-  const text = slot === null || slot === undefined ? "{%}" : String(slot);
-  return words.map((word) => word.replaceAll(SLOT, text));
+/** The words with the job slot and the host filled in where they are known. */
+function withPlace(
+  words: string[],
+  slot: number | null | undefined,
+  host: string | null | undefined,
+): string[] {
+  return words.map((word) => fillPlace(word, slot, host));
+}
+
+/** Without hosts, `{host}` and `{sshlogin}` are `:` as in GNU parallel; else the ssh engine fills them in. */
+function hereOrThere(config: CliConfig, words: string[]): string[] {
+  if (config.hosts !== undefined || config.sshloginfile !== undefined) return words;
+  return words.map((word) => word.replaceAll(HOST, ":").replaceAll(SSHLOGIN, ":"));
 }
 
 /** A task's input (one value or several) as its list of values. */
@@ -114,9 +124,9 @@ export async function buildProgram(config: CliConfig): Promise<CliProgram> {
       pargs,
       placeholder: undefined,
       isCommand: true,
-      toArg: template.args,
-      describe: (input, seq, slot) =>
-        shellJoin([...pargs, ...withSlot(template.args(valuesOf(input), seq), slot)]),
+      toArg: (values, seq) => hereOrThere(config, template.args(values, seq)),
+      describe: (input, seq, slot, host) =>
+        shellJoin([...pargs, ...withPlace(template.args(valuesOf(input), seq), slot, host)]),
     };
   }
   // Without a replacement string the values are appended, as GNU parallel appends {}.
@@ -127,7 +137,8 @@ export async function buildProgram(config: CliConfig): Promise<CliProgram> {
     pargs: [PLACEHOLDER],
     placeholder: PLACEHOLDER,
     isCommand: true,
-    toArg: argv,
-    describe: (input, seq, slot) => shellJoin(withSlot(argv(valuesOf(input), seq), slot)),
+    toArg: (values, seq) => hereOrThere(config, argv(values, seq)),
+    describe: (input, seq, slot, host) =>
+      shellJoin(withPlace(argv(valuesOf(input), seq), slot, host)),
   };
 }

@@ -33,13 +33,13 @@ export interface RenderOptions {
   /** Whether tasks are commands (else functions). */
   isCommand: boolean;
   /** The command line of a task from its input and sequence number, for notes and the joblog. */
-  describe: (input: unknown, seq: number, slot: number | null) => string;
+  describe: (input: unknown, seq: number, slot: number | null, host: string | null) => string;
   /** `--line-buffer`: the output went out as it came; none is written at the end. */
   streamed?: boolean;
   /** `--results DIR`: where each task's seq, stdout and stderr are written. */
   results?: string;
   /** The tag put before each line of a task's output (`--tag`, `--tagstring`), if any. */
-  tag?: (input: unknown, seq: number) => string;
+  tag?: (input: unknown, seq: number, slot: number | null, host: string | null) => string;
   /** The cap the user set on each stream (--max-output-bytes), for the note on a cut. */
   maxOutputBytes?: number;
 }
@@ -107,9 +107,9 @@ export class Renderer {
     const { seq, input } = this.#feed.take(result.key);
     // The runner got the command's words; the result shows the task's input.
     result.arg = input;
-    const command = this.#options.describe(input, seq, result.slot);
+    const command = this.#options.describe(input, seq, result.slot, result.host);
     const tag = this.#options.tag
-      ? encoder.encode(this.#options.tag(input, seq) + "\t")
+      ? encoder.encode(this.#options.tag(input, seq, result.slot, result.host) + "\t")
       : undefined;
     this.done++;
     if (!result.success) this.failed++;

@@ -2,9 +2,11 @@
  * GNU parallel's replacement strings: `{}` (every input value), `{n}` (the
  * nth, `{-n}` from the end), each with `.` (no extension), `/` (basename),
  * `//` (dirname) or `/.` (basename without extension), `{#}` (the task's
- * sequence number) and `{%}` (its job slot, filled in by the engine: here it
- * becomes {@linkcode SLOT}). Their values follow GNU parallel's own definitions:
- * `{.}` strips the extension of the last path component only.
+ * sequence number), `{%}` (its job slot, filled in by the engine: here it
+ * becomes {@linkcode SLOT}), and `{host}` and `{sshlogin}` (where it runs,
+ * filled in by the ssh engine: {@linkcode HOST} and {@linkcode SSHLOGIN};
+ * GNU parallel has them with `--plus`). Their values follow GNU parallel's
+ * own definitions: `{.}` strips the extension of the last path component only.
  *
  * @module
  */
@@ -13,18 +15,27 @@
 interface Token {
   /** The text matched, `{2/.}`. */
   text: string;
-  /** `"#"` for the sequence number, `"%"` for the slot, else 0 for every value, n or -n for one. */
-  index: number | "#" | "%";
+  /**
+   * `"#"` for the sequence number, `"%"` for the slot, `"host"` and
+   * `"sshlogin"` for where it runs, else 0 for every value, n or -n for one.
+   */
+  index: number | "#" | "%" | "host" | "sshlogin";
   op: "" | "." | "/" | "//" | "/.";
 }
 
-const TOKEN = /\{(#|%|(-?[1-9][0-9]*)?(\.|\/\/|\/\.|\/)?)\}/g;
+const TOKEN = /\{(#|%|host|sshlogin|(-?[1-9][0-9]*)?(\.|\/\/|\/\.|\/)?)\}/g;
 
 /**
  * What `{%}` becomes until the engine puts the job slot in its place: with
  * NUL bytes, which no command-line value can hold.
  */
 export const SLOT = "\0slot\0";
+/** What `{host}` becomes until the ssh engine puts the host's name in its place. */
+export const HOST = "\0host\0";
+/** What `{sshlogin}` becomes until the ssh engine puts the sshlogin in its place. */
+export const SSHLOGIN = "\0sshlogin\0";
+
+const MARKS = { "%": SLOT, host: HOST, sshlogin: SSHLOGIN } as const;
 /** The same, without the state a global regex keeps between calls. */
 const ANY_TOKEN = new RegExp(TOKEN.source);
 
@@ -34,7 +45,9 @@ function tokens(text: string): { token: Token; at: number }[] {
     at: match.index,
     token: {
       text: match[0],
-      index: match[1] === "#" || match[1] === "%" ? match[1] : Number(match[2] ?? 0),
+      index: ["#", "%", "host", "sshlogin"].includes(match[1]!)
+        ? match[1] as Token["index"]
+        : Number(match[2] ?? 0),
       op: (match[3] ?? "") as Token["op"],
     },
   }));
@@ -73,7 +86,7 @@ function apply(op: Token["op"], value: string): string {
 /** The values a token stands for: several for `{}` over several values, else one. */
 function valuesOf(token: Token, values: readonly string[], seq: number): string[] {
   if (token.index === "#") return [String(seq)];
-  if (token.index === "%") return [SLOT];
+  if (typeof token.index === "string") return [MARKS[token.index]];
   if (token.index === 0) return values.map((value) => apply(token.op, value));
   const at = token.index > 0 ? token.index - 1 : values.length + token.index;
   return [apply(token.op, values[at] ?? "")];
@@ -144,4 +157,20 @@ export function shellTemplate(text: string): {
     script,
     args: (values, seq) => params.map((token) => valuesOf(token, values, seq).join(" ")),
   };
+}
+
+/**
+ * `text` with the marks of `{%}`, `{host}` and `{sshlogin}` filled in, from
+ * the job slot and the host (its sshlogin, null for this machine) that ran a
+ * task; a mark whose value is not known stays as its replacement string.
+ */
+export function fillPlace(
+  text: string,
+  slot: number | null | undefined,
+  host: string | null | undefined,
+): string {
+  const here = host === null ? ":" : undefined;
+  return text.replaceAll(SLOT, slot === null || slot === undefined ? "{%}" : String(slot))
+    .replaceAll(HOST, here ?? host?.replace(/^.*@/, "").replace(/:\d+$/, "") ?? "{host}")
+    .replaceAll(SSHLOGIN, here ?? host ?? "{sshlogin}");
 }

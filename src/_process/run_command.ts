@@ -55,6 +55,15 @@ export interface CommandSpec {
   killGraceMs: number;
   /** Cancels the command: kills its group as a timeout does. */
   signal?: AbortSignal;
+  /**
+   * How a timeout or a cancellation asks the command to stop, in place of
+   * the SIGTERM to its group: `"stdin"` closes its standard input (held open
+   * until then, so `stdin` must be left out: ssh's remote wrapper stops its
+   * command when its input ends), a function is called. The command then
+   * ends by itself, its output read to the end; if it has not ended
+   * {@linkcode GENTLE_MARGIN_MS} after the grace period, its group is stopped.
+   */
+  gentleStop?: "stdin" | (() => void);
   /** Told the process group id once the command has started. */
   onSpawn?: (pgid: number) => void;
 }
@@ -197,6 +206,13 @@ async function capture(
  */
 const RELEASE_MARGIN_MS = 200;
 
+/**
+ * How long after its grace period a command asked to stop gently (see
+ * `gentleStop`) may take to end before its group is stopped: time for a
+ * remote host to answer.
+ */
+export const GENTLE_MARGIN_MS = 3000;
+
 async function feed(child: SpawnedChild, input: Uint8Array): Promise<void> {
   const writer = child.stdin.getWriter();
   try {
@@ -283,7 +299,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
       args: spec.args,
       cwd: spec.cwd,
       env: spec.env,
-      stdin: spec.stdin ? "piped" : "null",
+      stdin: spec.stdin || spec.gentleStop === "stdin" ? "piped" : "null",
     });
   } catch (error) {
     return emptyOutcome(spawnFailure(error, spec.command));
@@ -299,13 +315,24 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
   // open: once the group is killed, stop waiting for their end.
   const readers = new Set<ReadableStreamDefaultReader<Uint8Array>>();
   let release: ClearTimer | undefined;
-  const stop = () => {
-    if (stopping) return;
+  // Held open until the command ends or is asked to stop (gentleStop "stdin").
+  const held = spec.gentleStop === "stdin" ? child.stdin.getWriter() : undefined;
+  const letGo = () => held?.close().catch(() => {});
+  const kill = () => {
     stopping = true;
     stopGroup(pgid, spec.killGraceMs, child);
     release = setLongTimeout(() => {
       for (const reader of readers) reader.cancel().catch(() => {});
     }, spec.killGraceMs + RELEASE_MARGIN_MS);
+  };
+  let asked = false;
+  const stop = () => {
+    if (stopping || asked) return;
+    if (spec.gentleStop === undefined) return kill();
+    asked = true;
+    if (spec.gentleStop === "stdin") letGo();
+    else spec.gentleStop();
+    release = setLongTimeout(kill, spec.killGraceMs + GENTLE_MARGIN_MS);
   };
   const deadline = spec.timeoutMs > 0
     ? setLongTimeout(() => {
@@ -357,6 +384,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandOutcome> {
       spawnError: null,
     };
   } finally {
+    letGo();
     deadline?.();
     release?.();
     spec.signal?.removeEventListener("abort", onAbort);

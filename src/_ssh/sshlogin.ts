@@ -48,3 +48,18 @@ export function loginFileHosts(text: string): string[] {
     .map((host) => host.trim())
     .filter((host) => host !== "");
 }
+
+/** The marks the CLI puts in a command's words for GNU parallel's `{host}` and `{sshlogin}`. */
+export interface HostMarks {
+  /** Replaced by the host's name without user and port (`:` for this machine). */
+  host: string;
+  /** Replaced by the sshlogin without its job slots (`:` for this machine). */
+  sshlogin: string;
+}
+
+/**
+ * An internal option of ProcRunAsync with `hosts` (a symbol): the
+ * {@linkcode HostMarks} the ssh engine fills in each command's words as it
+ * starts it on a host.
+ */
+export const HOST_MARKS: unique symbol = Symbol("procrun.hostMarks");

@@ -12,11 +12,41 @@ export interface Sshd {
   /** The ssh command that reaches it (the client key, no known_hosts). */
   ssh: string[];
   stop(): Promise<void>;
+  /**
+   * The host dies: sshd and every connection it serves are killed at once
+   * (SIGKILL), as when a machine goes down.
+   */
+  crash(): Promise<void>;
   /** Starts it again on the same port, after stop(). */
   restart(): Promise<void>;
 }
 
-import { exists } from "../_helpers.ts";
+/** Every process as `ps` shows it: pid, parent pid, command name and command line. */
+export async function processTable(): Promise<
+  { pid: number; ppid: number; comm: string; args: string }[]
+> {
+  const { stdout } = await new Deno.Command("ps", {
+    args: ["-A", "-o", "pid=,ppid=,comm=,args="],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(stdout).trim().split("\n").map((line) => {
+    const [pid, ppid, comm, ...args] = line.trim().split(/\s+/);
+    return { pid: Number(pid), ppid: Number(ppid), comm: comm!, args: args.join(" ") };
+  });
+}
+
+/**
+ * The command lines of the processes on the "remote" side that hold
+ * `marker`: those not run by ssh or deno here (the local ssh has the remote
+ * command line in its own, the test its marker).
+ */
+export async function remoteProcesses(marker: string): Promise<string[]> {
+  return (await processTable())
+    .filter((p) => p.args.includes(marker) && p.comm !== "ssh" && p.comm !== "deno")
+    .map((p) => `${p.pid} ${p.comm}: ${p.args}`);
+}
+
+import { exists, waitFor } from "../_helpers.ts";
 
 const SSHD = "/usr/sbin/sshd";
 
@@ -74,6 +104,9 @@ async function tryStart(dir: string, port: number): Promise<Sshd | undefined> {
       "KbdInteractiveAuthentication no",
       "PermitRootLogin yes",
       "LogLevel ERROR",
+      // bash reads ~/.bashrc when sshd starts it at the first shell level: on
+      // the build machines that runs pyenv, 60 ms a command. Not for the tests.
+      "SetEnv SHLVL=1",
     ].join("\n") + "\n",
   );
   const spawn = async (): Promise<Deno.ChildProcess | undefined> => {
@@ -119,10 +152,56 @@ async function tryStart(dir: string, port: number): Promise<Sshd | undefined> {
       }
       await child!.status;
     },
+    crash: async () => {
+      const procs = await processTable();
+      const doomed = [child!.pid];
+      for (let i = 0; i < doomed.length; i++) {
+        for (const p of procs) if (p.ppid === doomed[i] && p.comm === "sshd") doomed.push(p.pid);
+      }
+      for (const pid of doomed) {
+        try {
+          Deno.kill(pid, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }
+      await child!.status;
+    },
     restart: async () => {
       const again = await spawn();
       if (!again) throw new Error(`sshd could not listen on ${port} again`);
       child = again;
     },
   };
+}
+
+/** Runs `fn` with `count` sshd servers of its own, in a temporary folder removed after. */
+export async function withSshd(count: number, fn: (servers: Sshd[], dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  const servers: Sshd[] = [];
+  try {
+    for (let i = 0; i < count; i++) servers.push(await startSshd(dir));
+    await fn(servers, dir);
+  } finally {
+    for (const server of servers) await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The ssh masters (ControlMaster) running with a socket under `dir`. */
+export async function masters(dir: string): Promise<number> {
+  return (await processTable())
+    .filter((p) =>
+      p.comm === "ssh" && p.args.includes(`ControlPath=${dir}/`) && / -N /.test(p.args)
+    )
+    .length;
+}
+
+/** Waits until no process with `marker` is left on the "remote" side. */
+export async function noneLeft(marker: string): Promise<void> {
+  await waitFor(
+    async () => (await remoteProcesses(marker)).length === 0,
+    5000,
+    `the remote processes with ${marker} to die`,
+  );
 }
