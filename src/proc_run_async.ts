@@ -50,9 +50,8 @@ export interface ProcRunAsyncOptions extends ProcRunOptions {
    * command costs one channel, not a TCP connection and a key exchange. The
    * control sockets live in a private temporary folder, closed (`ssh -O
    * exit`) and removed at the end of the run. Needs the host's sshd to allow
-   * 10 sessions per connection (`MaxSessions`, OpenSSH's default).
-   *
-   * @default {true when `ssh` is left out, else false}
+   * 10 sessions per connection (`MaxSessions`, OpenSSH's default). By
+   * default on when `ssh` is left out, else off.
    */
   sshControl?: boolean;
   /**

@@ -46,10 +46,15 @@ Deno.test("parseCli() gives the defaults for a bare command", () => {
     results: undefined,
     lineBuffer: false,
     hosts: undefined,
+    hostSlots: undefined,
     ssh: undefined,
+    sshControl: undefined,
     sshloginfile: undefined,
     workdir: undefined,
     envNames: [],
+    transferFiles: [],
+    returnFiles: [],
+    cleanup: false,
     joblog: undefined,
     progress: undefined,
     output: "default",
@@ -298,7 +303,10 @@ Deno.test("parseCli() refuses --timeout P% where the engine cannot change a task
 Deno.test("parseCli() reads -S (repeated, comma lists) and --ssh", () => {
   const config = parseCli(["-S", "2/a,b", "--sshlogin", ":", "--ssh", "ssh -p 22", "true"]);
   assertEquals([config.hosts, config.ssh], [["2/a", "b", ":"], ["ssh", "-p", "22"]]);
-  refused(["--ssh", "ssh", "true"], "--ssh, --workdir and --env need --sshlogin or --sshloginfile");
+  refused(
+    ["--ssh", "ssh", "true"],
+    "--ssh, --controlmaster, --workdir, --env, --transferfile and --return need --sshlogin or --sshloginfile",
+  );
   refused(["--env", "HOME", "true"], "need --sshlogin");
   const remote = parseCli(["-S", "h", "--workdir", "/tmp/w", "--env", "A", "--env", "B", "true"]);
   assertEquals([remote.workdir, remote.envNames], ["/tmp/w", ["A", "B"]]);
