@@ -117,6 +117,11 @@ export const WORKLOADS: Record<string, Definition> = {
           command: script(ctx, "bench/workloads/workers_functions.ts", tasks, 2),
         },
         {
+          id: "procrun_workers_process",
+          label: "procrun ProcRunWorkers, 2 worker processes",
+          command: script(ctx, "bench/workloads/workers_functions.ts", tasks, 2, "process"),
+        },
+        {
           id: "procrun_async",
           label: "procrun ProcRunAsync (main thread)",
           command: script(ctx, "bench/workloads/async_functions.ts", tasks, 2, "held"),
@@ -147,9 +152,17 @@ export const WORKLOADS: Record<string, Definition> = {
         metric: "rate",
         a: "procrun_workers",
         goal: ">= 250000",
+      }, {
+        what: "ProcRunWorkers, 2 worker processes ÷ 2 worker threads",
+        metric: "rate",
+        a: "procrun_workers_process",
+        b: "procrun_workers",
+        goal: ">= 0.5",
       }],
     };
   },
+  isolation_cpu: isolationCpu,
+  isolation_start: isolationStart,
   cpu: async (ctx) => {
     if (ctx.smoke) return null;
     const tasks = CPU_TASKS;
@@ -365,6 +378,113 @@ async function reportWorkload(ctx: Context): Promise<Omit<Workload, "id">> {
       },
     ],
     cleanup: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+// ---------------------------------------------------------------- isolation_cpu, isolation_start
+
+/**
+ * About 3 ms of work per task. Every row runs under `DENO_V8_FLAGS=--no-maglev`,
+ * which worker processes inherit as every process does (they do not inherit a
+ * `--v8-flags` of the command line), so that V8's tier-up timing
+ * (bench/README.md) weighs on no row more than on another.
+ */
+const ISOLATION_LOOPS = 2_500_000;
+const ISOLATION_ENV = { DENO_V8_FLAGS: "--no-maglev" };
+
+function isolationCpu(ctx: Context): Omit<Workload, "id"> {
+  const tasks = ctx.smoke ? 50 : 1000;
+  const run = (mode: string): Command => ({
+    argv: denoRun(ctx, undefined, "bench/workloads/workers_cpu.ts", [
+      tasks,
+      2,
+      ISOLATION_LOOPS,
+      mode,
+    ]),
+    env: ISOLATION_ENV,
+  });
+  return {
+    kind: "rate",
+    title:
+      `${tasks} CPU tasks of ~3 ms on 2 workers: processes against threads and hand-written splits`,
+    tasks,
+    lead: "procrun_workers_process",
+    variants: [
+      {
+        id: "procrun_workers_process",
+        label: "procrun ProcRunWorkers, 2 worker processes",
+        command: run("process"),
+      },
+      {
+        id: "procrun_workers",
+        label: "procrun ProcRunWorkers, 2 worker threads",
+        command: run("thread"),
+      },
+      {
+        id: "split_process",
+        label: "hand-written split: 2 Deno processes, one range each",
+        command: run("split-process"),
+      },
+      {
+        id: "split",
+        label: "hand-written split: 2 plain workers, one message each",
+        command: run("split"),
+      },
+    ],
+    targets: [{
+      what: "2 worker processes ÷ hand-written 2-process split",
+      metric: "rate",
+      a: "procrun_workers_process",
+      b: "split_process",
+      goal: ">= 0.95",
+    }, {
+      what: "2 worker processes ÷ hand-written 2-thread split",
+      metric: "rate",
+      a: "procrun_workers_process",
+      b: "split",
+      goal: "none: the thread split starts no process",
+    }],
+  };
+}
+
+function isolationStart(ctx: Context): Omit<Workload, "id"> {
+  const two = (isolation: string) =>
+    script(ctx, "bench/workloads/workers_functions.ts", 2, 2, isolation);
+  return {
+    kind: "latency",
+    title: "start-up: a script that runs 2 trivial tasks on 2 workers (whole process)",
+    tasks: 2,
+    runs: ctx.smoke ? 1 : Math.max(ctx.runs, 10),
+    lead: "procrun_workers_process",
+    variants: [
+      {
+        id: "procrun_workers_process",
+        label: "procrun ProcRunWorkers, 2 worker processes",
+        command: two("process"),
+      },
+      {
+        id: "procrun_workers",
+        label: "procrun ProcRunWorkers, 2 worker threads",
+        command: two("thread"),
+      },
+      {
+        id: "deno",
+        label: "deno run of a module that runs nothing (Deno's own start)",
+        command: script(ctx, "bench/workloads/_report.ts"),
+      },
+    ],
+    targets: [{
+      what: "2 worker processes, ms",
+      metric: "wallMs",
+      a: "procrun_workers_process",
+      goal: "none: reported",
+    }, {
+      what: "2 worker processes ÷ 2 worker threads, wall",
+      metric: "wallMs",
+      a: "procrun_workers_process",
+      b: "procrun_workers",
+      goal: "none: reported",
+    }],
   };
 }
 

@@ -18,14 +18,16 @@ import { ProcRunWorkers, workerFunction } from "../../mod.ts";
 import { cpu as cpuTask } from "./_cpu.ts";
 import { report } from "./_report.ts";
 
-const USAGE = "workers_cpu.ts TASKS WORKERS [LOOPS] [split]";
+const USAGE = "workers_cpu.ts TASKS WORKERS [LOOPS] [split|split-process|process]";
 const [tasks, workers, loops] = [Deno.args[0], Deno.args[1], Deno.args[2] ?? "1000000"].map(
   Number,
 );
-const split = Deno.args[3] === "split";
+const mode = Deno.args[3] ?? "thread";
+const split = mode === "split" || mode === "split-process";
 if (
   ![tasks, workers, loops].every((n) => Number.isInteger(n) && n! >= 0) || tasks! < 1 ||
-  (Deno.args[3] !== undefined && !split) || (split && workers === 0)
+  !["thread", "process", "split", "split-process"].includes(mode) ||
+  (mode !== "thread" && workers === 0)
 ) {
   console.error(`usage: ${USAGE}`);
   Deno.exit(2);
@@ -48,6 +50,22 @@ if (workers === 0) {
   // result runs several times slower, in this loop as in a worker.
   for (let i = 0; i < tasks!; i++) cpuTask(i, [loops!]);
   report("single_loop_cpu", tasks!, (performance.now() - t0) / 1000, { failed, loops });
+} else if (mode === "split-process") {
+  const range = new URL("./cpu_range.ts", import.meta.url).pathname;
+  const counts = await Promise.all(Array.from({ length: workers! }, async (_, w) => {
+    const from = Math.floor(tasks! * w / workers!);
+    const to = Math.floor(tasks! * (w + 1) / workers!);
+    const { stdout, success } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", "--allow-read", range, String(from), String(to), String(loops)],
+      stderr: "inherit",
+    }).output();
+    return success ? Number(new TextDecoder().decode(stdout)) : to - from;
+  }));
+  failed = counts.reduce((a, b) => a + b, 0);
+  report(`split_process_cpu_${workers}`, tasks!, (performance.now() - t0) / 1000, {
+    failed,
+    loops,
+  });
 } else if (split) {
   const url = URL.createObjectURL(new Blob([SPLIT_WORKER], { type: "text/javascript" }));
   const pool = Array.from({ length: workers! }, () => new Worker(url, { type: "module" }));
@@ -65,11 +83,17 @@ if (workers === 0) {
   const cpu = workerFunction(new URL("./_cpu.ts", import.meta.url), "cpu");
   const list: [number, number][] = [];
   for (let i = 0; i < tasks!; i++) list.push([i, loops!]);
-  const run = new ProcRunWorkers([cpu], list, { numWorkers: workers! });
+  const isolation = mode === "process" ? "process" : "thread";
+  const run = new ProcRunWorkers([cpu], list, { numWorkers: workers!, isolation });
   const results = await run.runAll();
   for (const result of results) if (!result.success) failed++;
-  report(`procrun_workers_cpu_${workers}`, tasks!, (performance.now() - t0) / 1000, {
-    failed,
-    loops,
-  });
+  report(
+    `procrun_workers${mode === "process" ? "_process" : ""}_cpu_${workers}`,
+    tasks!,
+    (performance.now() - t0) / 1000,
+    {
+      failed,
+      loops,
+    },
+  );
 }
