@@ -2,8 +2,8 @@
  * The Deno command line of a worker process (`isolation: "process"`): its
  * permissions, from the `permissions` option and this process's own (asked
  * with `Deno.permissions.querySync`: never more than those), the config file
- * this process runs with, and the V8 heap limit (`memoryLimit`). Checked
- * before anything runs.
+ * this process runs with, its V8 flags and the V8 heap limit (`memoryLimit`).
+ * Checked before anything runs.
  *
  * @module
  */
@@ -203,6 +203,39 @@ function nearestConfig(dir: string): string | undefined {
 }
 
 /**
+ * Deno's own flags on this process's command line (before the main module),
+ * or undefined when they cannot be seen: Deno lets a script read
+ * /proc/self/cmdline only under `--allow-all`.
+ */
+function denoFlags(): string[] | undefined {
+  let argv: string[];
+  try {
+    argv = Deno.readTextFileSync("/proc/self/cmdline").split("\0");
+  } catch {
+    return undefined;
+  }
+  if (argv.at(-1) === "") argv.pop();
+  // The script's own arguments come last, after the main module.
+  return argv.slice(0, Math.max(0, argv.length - Deno.args.length - 1));
+}
+
+/**
+ * The V8 flags of a worker process: those this process was started with
+ * (`--v8-flags`, when its command line can be seen; `DENO_V8_FLAGS` reaches
+ * the child anyway, through its environment), then the heap limit.
+ */
+export function v8Flags(
+  argv: readonly string[] | undefined,
+  memoryLimit: number | undefined,
+): string[] {
+  const flags = (argv ?? []).filter((a) => a.startsWith("--v8-flags=")).map((a) =>
+    a.slice("--v8-flags=".length)
+  ).filter((a) => a !== "");
+  if (memoryLimit !== undefined) flags.push(`--max-old-space-size=${memoryLimit}`);
+  return flags.length === 0 ? [] : [`--v8-flags=${flags.join(",")}`];
+}
+
+/**
  * The config file flag of a worker process, so that the task module's bare
  * imports resolve as they do here: the `--config` this process was given
  * (visible only under `--allow-all`), else the config Deno finds for this
@@ -210,12 +243,7 @@ function nearestConfig(dir: string): string | undefined {
  * directory), else `--no-config`.
  */
 export function configFlags(): string[] {
-  let argv: string[] | undefined;
-  try {
-    argv = Deno.readTextFileSync("/proc/self/cmdline").split("\0");
-  } catch {
-    argv = undefined;
-  }
+  const argv = denoFlags();
   if (argv?.includes("--no-config")) return ["--no-config"];
   const named = argv && configPath(argv);
   if (named !== undefined) {
@@ -237,7 +265,7 @@ export function configFlags(): string[] {
 
 /**
  * The Deno flags of a worker process, before its entry: permissions, config,
- * no prompts (nobody could answer them), and the heap limit.
+ * no prompts (nobody could answer them), and V8's flags with the heap limit.
  *
  * @throws {TypeError} If `permissions` asks for more than this process has.
  */
@@ -251,6 +279,6 @@ export function childFlags(
     ...permissionFlags(owner, permissions, needs),
     ...configFlags(),
     "--no-prompt",
-    ...(memoryLimit === undefined ? [] : [`--v8-flags=--max-old-space-size=${memoryLimit}`]),
+    ...v8Flags(denoFlags(), memoryLimit),
   ];
 }

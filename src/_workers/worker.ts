@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { commandSpec, type CommandTemplate, runCommand } from "../_process/run_command.ts";
+import type { CommandTemplate } from "../_process/run_command.ts";
 import type { TaskFunction } from "../types.ts";
 import { epochNow, isTaskReturn, isThenable } from "../_util.ts";
 import {
@@ -42,6 +42,11 @@ const realClose = scope.close.bind(scope);
 const realExit = Deno.exit;
 
 let command: CommandTemplate | undefined;
+/**
+ * The command path, loaded by init() for a program of commands only: a worker
+ * of functions starts without its modules.
+ */
+let commands: typeof import("../_process/run_command.ts") | undefined;
 let fn: TaskFunction | undefined;
 let fnArgs: unknown[] = [];
 let ctrl: Int32Array;
@@ -177,14 +182,14 @@ function settle(value: PromiseLike<unknown>): Promise<unknown> {
 }
 
 async function runOne(i: number, arg: unknown, s: number): Promise<TaskReport> {
-  const spec = commandSpec(
+  const spec = commands!.commandSpec(
     command!,
     arg,
     controller.signal,
     (pgid) => post({ type: "spawn", i, pgid }),
   );
   // Awaited first: in the literal, `e: now()` would be read before the await.
-  const outcome = encodeOutcome(await runCommand(spec));
+  const outcome = encodeOutcome(await commands!.runCommand(spec));
   return { i, s, e: now(), outcome };
 }
 
@@ -317,6 +322,7 @@ async function init(message: InitMessage): Promise<void> {
   flushMs = message.flushMs;
   if (message.pipe) await usePipe();
   if (program.kind === "command") {
+    commands = await import("../_process/run_command.ts");
     command = fromWireTemplate(program.template);
   } else {
     fnArgs = program.args;

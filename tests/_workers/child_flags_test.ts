@@ -3,6 +3,7 @@ import {
   childFlags,
   configFlags,
   permissionFlags,
+  v8Flags,
   wantedPermissions,
 } from "../../src/_workers/child_flags.ts";
 import { deno } from "../_helpers.ts";
@@ -75,6 +76,53 @@ Deno.test("childFlags() adds the config, no prompts and the heap limit", () => {
   assertEquals(flags.slice(-2), ["--no-prompt", "--v8-flags=--max-old-space-size=64"]);
   assertEquals(flags.includes("--config") || flags.includes("--no-config"), true);
   assertEquals(childFlags("R", "none", needs, undefined).at(-1), "--no-prompt");
+});
+
+Deno.test("v8Flags() passes on this process's --v8-flags and adds the heap limit, in one flag", () => {
+  const argv = [
+    "deno",
+    "run",
+    "-A",
+    "--v8-flags=--expose-gc,--no-maglev",
+    "--v8-flags=",
+    "--quiet",
+  ];
+  assertEquals(v8Flags(argv, undefined), ["--v8-flags=--expose-gc,--no-maglev"]);
+  assertEquals(v8Flags(argv, 64), ["--v8-flags=--expose-gc,--no-maglev,--max-old-space-size=64"]);
+  assertEquals(v8Flags(["deno", "run", "-A"], 64), ["--v8-flags=--max-old-space-size=64"]);
+  assertEquals(v8Flags(undefined, undefined), []);
+});
+
+Deno.test("a worker process runs with the V8 flags of the process that started it", async () => {
+  const dir = await Deno.makeTempDir();
+  const root = new URL("../../", import.meta.url);
+  await Deno.writeTextFile(
+    `${dir}/script.ts`,
+    `import { ProcRunWorkers, workerFunction } from ${JSON.stringify(new URL("mod.ts", root).href)};
+const fn = workerFunction(${JSON.stringify(MODULE.href)}, "gcType");
+const [r] = await new ProcRunWorkers([fn], [[1, 0]], { isolation: "process", memoryLimit: 256 }).runAll();
+console.log(JSON.stringify([r!.answer, typeof (globalThis as { gc?: unknown }).gc, Deno.args]));
+`,
+  );
+  const config = new URL("deno.json", root).pathname;
+  const run = async (flags: string[]) => {
+    const { status, out, err } = await deno([
+      "run",
+      "--config",
+      config,
+      ...flags,
+      `${dir}/script.ts`,
+      "--v8-flags=--not-deno-s",
+    ]);
+    assertEquals(status.code, 0, err);
+    return JSON.parse(out);
+  };
+  // The script's own arguments are not Deno's flags: the worker would not start.
+  assertEquals(await run(["-A", "--v8-flags=--expose-gc"]), ["function", "function", [
+    "--v8-flags=--not-deno-s",
+  ]]);
+  assertEquals(await run(["-A"]), ["undefined", "undefined", ["--v8-flags=--not-deno-s"]]);
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("permissionFlags() inherits a permission held only in part for what the run needs: the task module's folder, its command", async () => {
