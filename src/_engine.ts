@@ -41,6 +41,12 @@ export type AttemptDone = (result: ProcResult, end: AttemptEnd) => void;
 export interface Engine {
   /** How many attempts the runner may have submitted and not ended at once. */
   readonly capacity: number;
+  /**
+   * Called once and awaited before `start`, if the engine has it: loads what
+   * this run of the engine needs and others do not (a worker process's
+   * transport), so that a program that never uses it never loads it.
+   */
+  prepare?(): Promise<void>;
   /** Called once, before the first `submit`. */
   start(): void;
   /**

@@ -131,6 +131,7 @@ export async function runTasks(
     }, taskInfo);
   }
 
+  if (engine.prepare) await engine.prepare();
   const { next, close, lazy } = reader(tasks, startSignal);
   const t0 = performance.now();
   host.timeStart = new Date();

@@ -74,3 +74,16 @@ const TIME_ORIGIN = performance.timeOrigin;
 export function epochNow(): number {
   return TIME_ORIGIN + performance.now();
 }
+
+/**
+ * Imports one of procrun's own modules when it is first needed, from a URL
+ * made at run time (`new URL("./x.ts", import.meta.url)`). Not a literal
+ * `import("./x.ts")` on purpose: Deno reads every module that a literal
+ * dynamic import names when the program starts, before any code runs (about
+ * 0.2 ms a file), so only a computed specifier keeps an unused feature's
+ * files unread. `deno compile` follows only literals: its task includes
+ * src/ whole.
+ */
+export function importOwn<T>(url: URL): Promise<T> {
+  return import(url.href);
+}

@@ -35,7 +35,7 @@ import type { ProcRun } from "./proc_run.ts";
 import { ProcRunAsync } from "./proc_run_async.ts";
 import type { ProcRunOptions, Tasks } from "./types.ts";
 import { EXIT_STATUS } from "./_process/signals.ts";
-import { errorText } from "./_util.ts";
+import { errorText, importOwn } from "./_util.ts";
 import { SPOOL_BYTES } from "./_spool.ts";
 
 /** Bytes of a task's stream held in memory before the rest goes to a temporary file. */
@@ -59,6 +59,9 @@ function useColor(config: CliConfig, stream: { isTerminal(): boolean }): boolean
   return !Deno.noColor && stream.isTerminal();
 }
 
+/** One of procrun's modules, loaded when a run needs it (see importOwn). */
+const own = <T>(path: string) => importOwn<T>(new URL(path, import.meta.url));
+
 async function createRunner(
   config: CliConfig,
   program: CliProgram,
@@ -68,8 +71,8 @@ async function createRunner(
   if (config.engine === "workers") {
     // Loaded only when asked for, to keep the CLI's start fast.
     const [{ ProcRunWorkers }, { silenceStuckWarning }] = await Promise.all([
-      import("./proc_run_workers.ts"),
-      import("./_workers/watchdog.ts"),
+      own<typeof import("./proc_run_workers.ts")>("./proc_run_workers.ts"),
+      own<typeof import("./_workers/watchdog.ts")>("./_workers/watchdog.ts"),
     ]);
     // Its advice ("end the script with Deno.exit()") is for scripts: the CLI exits by itself.
     silenceStuckWarning();
@@ -103,7 +106,8 @@ async function createRunner(
 export async function main(args: string[]): Promise<number> {
   // What a run does not use is loaded only when asked for, to keep the CLI's start fast.
   if (args[0] === "report") {
-    return await (await import("./_cli/report_command.ts")).reportMain(args.slice(1));
+    return await (await own<typeof import("./_cli/report_command.ts")>("./_cli/report_command.ts"))
+      .reportMain(args.slice(1));
   }
   let config: CliConfig;
   try {
@@ -114,11 +118,11 @@ export async function main(args: string[]): Promise<number> {
     return EXIT_ERROR;
   }
   if (config.help) {
-    console.log((await import("./_cli/help.ts")).HELP);
+    console.log((await own<typeof import("./_cli/help.ts")>("./_cli/help.ts")).HELP);
     return 0;
   }
   if (config.version) {
-    console.log((await import("./_cli/version.ts")).versionText());
+    console.log((await own<typeof import("./_cli/version.ts")>("./_cli/version.ts")).versionText());
     return 0;
   }
 
@@ -129,7 +133,7 @@ export async function main(args: string[]): Promise<number> {
   let note = say;
   let trace = say;
   const joblogs = config.joblog !== undefined || config.resume !== "no"
-    ? await import("./_cli/joblog.ts")
+    ? await own<typeof import("./_cli/joblog.ts")>("./_cli/joblog.ts")
     : undefined;
   try {
     program = await buildProgram(config);
@@ -185,7 +189,9 @@ export async function main(args: string[]): Promise<number> {
   let traceFile: TraceFileWriter | undefined;
   try {
     if (config.trace !== undefined) {
-      const { openTraceFile } = await import("./_cli/trace_file.ts");
+      const { openTraceFile } = await own<typeof import("./_cli/trace_file.ts")>(
+        "./_cli/trace_file.ts",
+      );
       traceFile = openTraceFile(config.trace, feed, program);
     }
   } catch (error) {
@@ -213,7 +219,7 @@ export async function main(args: string[]): Promise<number> {
   const stderrIsTerminal = Deno.stderr.isTerminal();
   const showProgress = config.progress ?? (!config.quiet && stderrIsTerminal);
   const progress: ProgressBar | undefined = showProgress
-    ? new (await import("./_cli/progress.ts")).ProgressBar(
+    ? new (await own<typeof import("./_cli/progress.ts")>("./_cli/progress.ts")).ProgressBar(
       () => ({
         done: renderer.done,
         failed: renderer.failed,
@@ -243,12 +249,17 @@ export async function main(args: string[]): Promise<number> {
       expandWord(config.tag!, valuesOf(input), seq).map((word) => fillPlace(word, slot, host))
         .join(" ");
   const lineBuffer: LineBuffer | undefined = config.lineBuffer && program.isCommand
-    ? new (await import("./_cli/line_buffer.ts")).LineBuffer(out, (result) => {
-      const origin = feed.peek(result.key);
-      return tagOf && origin
-        ? new TextEncoder().encode(tagOf(origin.input, origin.seq, result.slot, result.host) + "\t")
-        : undefined;
-    })
+    ? new (await own<typeof import("./_cli/line_buffer.ts")>("./_cli/line_buffer.ts")).LineBuffer(
+      out,
+      (result) => {
+        const origin = feed.peek(result.key);
+        return tagOf && origin
+          ? new TextEncoder().encode(
+            tagOf(origin.input, origin.seq, result.slot, result.host) + "\t",
+          )
+          : undefined;
+      },
+    )
     : undefined;
   const renderer: Renderer = new Renderer(
     out,
@@ -290,7 +301,7 @@ export async function main(args: string[]): Promise<number> {
 
   const median: MedianRun | undefined = config.timeoutPercent === undefined
     ? undefined
-    : new (await import("./_cli/median.ts")).MedianRun();
+    : new (await own<typeof import("./_cli/median.ts")>("./_cli/median.ts")).MedianRun();
   let status = 0;
   try {
     const run = await createRunner(config, program, feed, {

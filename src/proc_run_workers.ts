@@ -9,7 +9,7 @@ import { invalid } from "./_invalid.ts";
 import { type Program, type ResolvedOptions, resolveRun } from "./_options.ts";
 import { commandTemplate } from "./_process/run_command.ts";
 import { WorkersEngine } from "./_workers/engine.ts";
-import { messageFrame } from "./_workers/frames.ts";
+import { copyableToProcess } from "./_workers/host_objects.ts";
 import { resolveIsolation } from "./_workers/isolation.ts";
 import { checkPermissions } from "./_workers/permissions.ts";
 import { toWireTemplate, type WorkerProgram } from "./_workers/protocol.ts";
@@ -73,9 +73,9 @@ export interface ProcRunWorkersOptions extends ProcRunOptions {
 
 /** Whether `value` can be copied to a worker, thread (structured clone) or process (V8's serialiser). */
 function copyable(value: unknown, isolation: unknown): boolean {
+  if (isolation === "process") return copyableToProcess(value);
   try {
-    if (isolation === "process") messageFrame(value);
-    else structuredClone(value);
+    structuredClone(value);
     return true;
   } catch {
     return false;

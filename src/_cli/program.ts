@@ -9,6 +9,7 @@ import { expandWord, fillPlace, hasReplacement, HOST, shellTemplate, SSHLOGIN } 
 import type { Pargs, TaskFunction } from "../types.ts";
 
 import { shellJoin, shellQuote } from "../_quote.ts";
+import { importOwn } from "../_util.ts";
 
 export { shellJoin, shellQuote };
 
@@ -98,7 +99,9 @@ export async function buildProgram(config: CliConfig): Promise<CliProgram> {
     }
     if (config.engine === "workers") {
       // Checked above on this thread; each worker imports the module by its URL.
-      const { workerFunction } = await import("../worker_function.ts");
+      const { workerFunction } = await importOwn<typeof import("../worker_function.ts")>(
+        new URL("../worker_function.ts", import.meta.url),
+      );
       return {
         pargs: [workerFunction(url, name), ...words],
         placeholder: undefined,

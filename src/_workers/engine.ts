@@ -35,7 +35,7 @@ import {
   planSteal,
   starving,
 } from "./scheduler.ts";
-import { openSlot, type WorkersConfig } from "./open_slot.ts";
+import { loadProcessTransport, openSlot, type WorkersConfig } from "./open_slot.ts";
 import type { Job, SlotEvents, WorkerSlot } from "./slot.ts";
 import { warnStuck } from "./watchdog.ts";
 
@@ -78,6 +78,10 @@ export class WorkersEngine implements Engine {
   /** Workers terminated at a timeout while their task was still running. */
   get abandoned(): number {
     return this.#abandoned;
+  }
+
+  async prepare(): Promise<void> {
+    if (this.#config.isolation === "process") await loadProcessTransport();
   }
 
   start(): void {

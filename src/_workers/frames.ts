@@ -20,6 +20,7 @@
  */
 import { deserialize, serialize } from "node:v8";
 import { concatBytes } from "../_bytes.ts";
+import { cloneError, refuseHostObjects } from "./host_objects.ts";
 import { Ctrl } from "./protocol.ts";
 
 /** What a frame carries. */
@@ -45,72 +46,6 @@ const MAGIC = new Uint8Array([0, 0x70, 0x72, 0x6f, 0x63, 0x72, 0x75, 0]); // "\0
  * and `b` (32 bits each, little-endian).
  */
 export const HEADER_BYTES = 24;
-
-/** Deno's classes that V8's serialiser would empty, by prototype (a subclass is refused too). */
-const HOST_CLASSES = [
-  "Blob",
-  "DOMException",
-  "CryptoKey",
-  "URL",
-  "URLSearchParams",
-  "Headers",
-  "Request",
-  "Response",
-  "FormData",
-  "ReadableStream",
-  "WritableStream",
-  "TransformStream",
-  "EventTarget",
-  "Event",
-  "WebSocket",
-];
-const HOST_PROTOTYPES = new Map<object, string>();
-for (const name of HOST_CLASSES) {
-  const type = (globalThis as Record<string, unknown>)[name];
-  if (typeof type === "function") HOST_PROTOTYPES.set(type.prototype, name);
-}
-
-function cloneError(message: string): DOMException {
-  return new DOMException(message, "DataCloneError");
-}
-
-/** The name of the Deno class `value` is an instance of, or undefined. */
-function hostClass(value: object): string | undefined {
-  for (let p = Object.getPrototypeOf(value); p !== null; p = Object.getPrototypeOf(p)) {
-    if (p === Object.prototype || p === Array.prototype) return undefined;
-    const name = HOST_PROTOTYPES.get(p);
-    if (name !== undefined) return name;
-  }
-  return undefined;
-}
-
-/** Throws a DataCloneError if `value` holds an instance of a Deno class. */
-function refuseHostObjects(value: unknown): void {
-  if (value === null || typeof value !== "object") return;
-  const seen = new Set<object>();
-  const stack: object[] = [value];
-  while (stack.length > 0) {
-    const item = stack.pop()!;
-    if (seen.has(item) || ArrayBuffer.isView(item) || item instanceof ArrayBuffer) continue;
-    seen.add(item);
-    const name = hostClass(item);
-    if (name !== undefined) {
-      throw cloneError(
-        `${name} object could not be cloned: it cannot be copied to a worker process`,
-      );
-    }
-    const push = (v: unknown) => {
-      if (v !== null && typeof v === "object") stack.push(v);
-    };
-    if (Array.isArray(item)) item.forEach(push);
-    else if (item instanceof Map) item.forEach((v, k) => (push(k), push(v)));
-    else if (item instanceof Set) item.forEach(push);
-    else {
-      for (const key of Object.keys(item)) push((item as Record<string, unknown>)[key]);
-      if (item instanceof Error) push(item.cause);
-    }
-  }
-}
 
 /** `value` in V8's serialisation, as a worker thread or process reads it with {@linkcode decode}. */
 export function encode(value: unknown): Uint8Array {

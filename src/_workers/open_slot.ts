@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { type ProcessSpec, ProcessTransport } from "./process_transport.ts";
+import { importOwn } from "../_util.ts";
+import type { ProcessSpec, ProcessTransport } from "./process_transport.ts";
 import type { WorkerProgram } from "./protocol.ts";
 import { type SlotEvents, WorkerSlot } from "./slot.ts";
 import { ThreadTransport } from "./thread_transport.ts";
@@ -19,6 +20,19 @@ import { Watchdog } from "./watchdog.ts";
  */
 const FLUSH_MS = 50;
 const FLUSH_MS_WITH_TIMEOUT = 10;
+
+/**
+ * The transport of worker processes, once loaded: it brings `node:v8` (about
+ * 8 ms at start-up), which a run of threads does not need.
+ */
+let processTransport: typeof ProcessTransport | undefined;
+
+/** Loads the transport of worker processes (the engine's prepare(), before any slot opens). */
+export async function loadProcessTransport(): Promise<void> {
+  processTransport ??= (await importOwn<typeof import("./process_transport.ts")>(
+    new URL("./process_transport.ts", import.meta.url),
+  )).ProcessTransport;
+}
 
 /** What the workers engine runs, and how. */
 export interface WorkersConfig {
@@ -52,7 +66,11 @@ export function openSlot(
   const flushMs = timeoutMs > 0 ? FLUSH_MS_WITH_TIMEOUT : FLUSH_MS;
   if (config.isolation === "process") {
     const init = { type: "init", program, base, flushMs, timeoutMs, killGraceMs } as const;
-    return new WorkerSlot(id, (on) => new ProcessTransport(init, config.process!, on), events);
+    const Transport = processTransport;
+    if (Transport === undefined) {
+      throw new Error("openSlot: loadProcessTransport() was not awaited");
+    }
+    return new WorkerSlot(id, (on) => new Transport(init, config.process!, on), events);
   }
   const slot = new WorkerSlot(
     id,
