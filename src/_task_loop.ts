@@ -79,6 +79,8 @@ export async function runTasks(
   pause?: () => Promise<void> | undefined,
   stop?: AbortSignal,
 ): Promise<ProcResult[]> {
+  // First: what the engine loads for its run (its capacity may come with it).
+  if (engine.prepare) await engine.prepare();
   const { signal: userSignal, handleSignals } = options;
   // By default stream(), the one caller with `stop`, keeps no results.
   const keepResults = options.keepResults ?? !stop;
@@ -131,7 +133,6 @@ export async function runTasks(
     }, taskInfo);
   }
 
-  if (engine.prepare) await engine.prepare();
   const { next, close, lazy } = reader(tasks, startSignal);
   const t0 = performance.now();
   host.timeStart = new Date();

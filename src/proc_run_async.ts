@@ -8,9 +8,16 @@ import { AsyncEngine } from "./_async_engine.ts";
 import type { Engine } from "./_engine.ts";
 import { invalid } from "./_invalid.ts";
 import { type Program, type ResolvedOptions, resolveRun } from "./_options.ts";
-import { SshEngine } from "./_ssh/engine.ts";
-import { HOST_MARKS, type HostMarks, HOSTS_REFRESH, parseSshLogin } from "./_ssh/sshlogin.ts";
-import { type FilesOf, TASK_FILES } from "./_ssh/transfer.ts";
+import { DeferredEngine } from "./_deferred_engine.ts";
+import {
+  type FilesOf,
+  HOST_MARKS,
+  type HostMarks,
+  HOSTS_REFRESH,
+  parseSshLogin,
+  TASK_FILES,
+} from "./_ssh/sshlogin.ts";
+import { importOwn } from "./_util.ts";
 import { ProcRun } from "./proc_run.ts";
 import type { Pargs, ProcRunOptions, Tasks } from "./types.ts";
 
@@ -115,7 +122,7 @@ function engineFor(
   const refresh = again &&
     (() => again().map((host, i) => parseSshLogin(host, `hosts[${i}]`)));
   const internal = options as { [HOST_MARKS]?: HostMarks; [TASK_FILES]?: FilesOf };
-  return new SshEngine(program, resolved, {
+  const setup = {
     logins,
     ssh,
     shared: sshControl,
@@ -123,6 +130,13 @@ function engineFor(
     place: { workdir: remoteCwd, env: remoteEnv },
     marks: internal[HOST_MARKS],
     files: internal[TASK_FILES],
+  };
+  // The ssh engine's modules are read only by a run with hosts.
+  return new DeferredEngine(async () => {
+    const { SshEngine } = await importOwn<typeof import("./_ssh/engine.ts")>(
+      new URL("./_ssh/engine.ts", import.meta.url),
+    );
+    return new SshEngine(program, resolved, setup);
   });
 }
 

@@ -8,7 +8,9 @@
 import { invalid } from "./_invalid.ts";
 import { type Program, type ResolvedOptions, resolveRun } from "./_options.ts";
 import { commandTemplate } from "./_process/run_command.ts";
-import { WorkersEngine } from "./_workers/engine.ts";
+import { DeferredEngine } from "./_deferred_engine.ts";
+import { importOwn } from "./_util.ts";
+import type { WorkersEngine } from "./_workers/engine.ts";
 import { copyableToProcess } from "./_workers/host_objects.ts";
 import { resolveIsolation } from "./_workers/isolation.ts";
 import { checkPermissions } from "./_workers/permissions.ts";
@@ -168,7 +170,7 @@ function workerProgram(
  * ```
  */
 export class ProcRunWorkers extends ProcRun {
-  #engine: WorkersEngine;
+  #engine: DeferredEngine<WorkersEngine>;
 
   /**
    * Validates the arguments; nothing runs until {@linkcode ProcRun.runAll}.
@@ -194,13 +196,21 @@ export class ProcRunWorkers extends ProcRun {
     const wire = workerProgram(program, resolved, options.isolation);
     const isolated = resolveIsolation(OWNER, options, wire);
     if (isolated.isolation === "thread") checkPermissions(OWNER, options.permissions);
-    const engine = new WorkersEngine({
+    const config = {
       program: wire,
       numWorkers: resolved.numWorkers === Infinity ? cores : resolved.numWorkers,
       timeoutMs: resolved.timeoutMs,
       killGraceMs: resolved.killGraceMs,
       permissions: options.permissions,
       ...isolated,
+    };
+    // The engine's modules are read when a run starts: a program that only
+    // imports procrun does not pay for them.
+    const engine = new DeferredEngine(async () => {
+      const { WorkersEngine } = await importOwn<typeof import("./_workers/engine.ts")>(
+        new URL("./_workers/engine.ts", import.meta.url),
+      );
+      return new WorkersEngine(config);
     });
     super(OWNER, tasks, resolved, engine);
     this.#engine = engine;
@@ -225,6 +235,6 @@ export class ProcRunWorkers extends ProcRun {
    * ```
    */
   get abandonedWorkers(): number {
-    return this.#engine.abandoned;
+    return this.#engine.engine?.abandoned ?? 0;
   }
 }

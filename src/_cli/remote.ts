@@ -12,8 +12,13 @@ import type { TaskFeed } from "./input.ts";
 import { valuesOf } from "./program.ts";
 import { expandWord, HOST, SSHLOGIN } from "./replace.ts";
 import { UsageError } from "./usage.ts";
-import { HOST_MARKS, HOSTS_REFRESH, loginFileHosts } from "../_ssh/sshlogin.ts";
-import { type FilesOf, TASK_FILES } from "../_ssh/transfer.ts";
+import {
+  type FilesOf,
+  HOST_MARKS,
+  HOSTS_REFRESH,
+  loginFileHosts,
+  TASK_FILES,
+} from "../_ssh/sshlogin.ts";
 import type { ProcResult } from "../result.ts";
 
 /** The options that take a value. */

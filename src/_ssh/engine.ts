@@ -37,8 +37,8 @@ import {
   pickHost,
 } from "./hosts.ts";
 import { runRemote } from "./remote.ts";
-import type { HostMarks, SshLogin } from "./sshlogin.ts";
-import { type FilesOf, receiveFile, removeFiles, sendFile, type StepResult } from "./transfer.ts";
+import type { FilesOf, HostMarks, SshLogin } from "./sshlogin.ts";
+import { receiveFile, removeFiles, sendFile, type StepResult } from "./transfer.ts";
 import type { RemotePlace } from "./wrapper.ts";
 
 /** How long a host that is down waits before it is asked again. */

@@ -1,9 +1,13 @@
 /**
  * GNU parallel's sshlogin syntax: `[N/][user@]host[:port]`, or `:` for this
- * machine, with N job slots (by default the host's core count).
+ * machine, with N job slots (by default the host's core count); and the
+ * internal options (symbols) that the CLI gives ProcRunAsync with `hosts`.
+ * What runs a command on a host (engine.ts and its modules) is loaded only
+ * when a run with hosts starts.
  *
  * @module
  */
+import type { ProcResult } from "../result.ts";
 
 /** One host to run commands on. */
 export interface SshLogin {
@@ -63,3 +67,23 @@ export interface HostMarks {
  * starts it on a host.
  */
 export const HOST_MARKS: unique symbol = Symbol("procrun.hostMarks");
+
+/** The files of one task, as names with its replacement strings filled in. */
+export interface TaskFiles {
+  /** Sent to the host before the command runs (`--transferfile`). */
+  send: string[];
+  /** Brought back after it (`--return`). */
+  receive: string[];
+  /** Remove the files sent and brought back from the host after that (`--cleanup`). */
+  cleanup: boolean;
+}
+
+/**
+ * An internal option of ProcRunAsync with `hosts` (a symbol): the files of
+ * each task, from its result (the CLI's `--transferfile`, `--return` and
+ * `--cleanup`). Tasks run on this machine (`:`) move no file.
+ */
+export const TASK_FILES: unique symbol = Symbol("procrun.taskFiles");
+
+/** What {@linkcode TASK_FILES} is given. */
+export type FilesOf = (result: ProcResult) => TaskFiles | undefined;

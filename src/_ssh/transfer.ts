@@ -17,29 +17,8 @@ import { stopGroup, trackGroup, untrackGroup } from "../_process/groups.ts";
 import { type CommandSpec, runCommand } from "../_process/run_command.ts";
 import { type SpawnedChild, spawnGrouped } from "../_process/spawn.ts";
 import { shellQuote } from "../_quote.ts";
-import type { ProcResult } from "../result.ts";
 import { errorText } from "../_util.ts";
 import { enterDir } from "./wrapper.ts";
-
-/** The files of one task, as names with its replacement strings filled in. */
-export interface TaskFiles {
-  /** Sent to the host before the command runs (`--transferfile`). */
-  send: string[];
-  /** Brought back after it (`--return`). */
-  receive: string[];
-  /** Remove the files sent and brought back from the host after that (`--cleanup`). */
-  cleanup: boolean;
-}
-
-/**
- * An internal option of ProcRunAsync with `hosts` (a symbol): the files of
- * each task, from its result (the CLI's `--transferfile`, `--return` and
- * `--cleanup`). Tasks run on this machine (`:`) move no file.
- */
-export const TASK_FILES: unique symbol = Symbol("procrun.taskFiles");
-
-/** What {@linkcode TASK_FILES} is given. */
-export type FilesOf = (result: ProcResult) => TaskFiles | undefined;
 
 /** How one step went: done, ssh itself failed (the host's fault), or the step failed. */
 export type StepResult =

@@ -28,16 +28,23 @@ import { shellQuote } from "../_quote.ts";
 export type WatchMode = "watch" | "pass";
 
 const WRAPPER = [
-  'grace=$1; mode=$2; shift 2; exec 3<&0; stopped=""',
+  'grace=$1; mode=$2; shift 2; exec 3<&0; stopped=""; child=""',
+  // The trap is set before the command starts (a stop may come as soon as
+  // the pid frame is out); one that comes before the command's pid is known
+  // is carried out once it is. Until the command has made its session, its
+  // group does not exist yet, and its process (a fork of this shell, with
+  // this trap until it execs) is killed outright: it has run nothing yet.
+  'stop() { [ -n "$stopped" ] && return; stopped=1; [ -n "$child" ] || return;',
+  '  kill -TERM -"$child" 2>/dev/null || kill -KILL "$child" 2>/dev/null',
+  '  (sleep "$grace"; kill -KILL -"$child" 2>/dev/null) >/dev/null 2>&1 & }',
+  "trap stop TERM HUP INT",
   'if [ "$mode" = pass ]; then',
   `  printf '\\036procrun-pid %s\\036' "$$" >&2`,
   '  setsid "$@" <&3 3<&- &',
   'else setsid "$@" </dev/null 3<&- &',
   "fi",
   "child=$!",
-  'stop() { [ -n "$stopped" ] && return; stopped=1; kill -TERM -"$child" 2>/dev/null;',
-  '  (sleep "$grace"; kill -KILL -"$child" 2>/dev/null) >/dev/null 2>&1 & }',
-  "trap stop TERM HUP INT",
+  'if [ -n "$stopped" ]; then stopped=""; stop; fi',
   // The watcher tells this shell (its $$) to stop; its output goes nowhere,
   // so that it never holds the channel open.
   'if [ "$mode" = pass ]; then',
@@ -50,7 +57,12 @@ const WRAPPER = [
   // A trapped signal ends `wait` early: wait again until the command is gone.
   'wait "$child"; code=$?',
   'while kill -0 "$child" 2>/dev/null; do wait "$child"; code=$?; done',
-  'kill "$watcher" 2>/dev/null',
+  // If the trap ended the last wait and the command ended right after, the
+  // shell holds its status still: one more wait gives it (bash says 127 when
+  // it was already taken, dash gives it again).
+  'if [ -n "$stopped" ] && [ "$code" -gt 128 ]; then wait "$child"; c=$?; [ "$c" -eq 127 ] || code=$c; fi',
+  // KILL: a watcher just forked still has this shell's trap, which would take a TERM.
+  'kill -KILL "$watcher" 2>/dev/null',
   `printf '\\036procrun-exit %s\\036' "$code" >&2`,
   // ssh's own status then is the command's too (when the frame is cut off by a cap).
   'exit "$code"',

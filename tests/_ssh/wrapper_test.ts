@@ -88,6 +88,70 @@ Deno.test("the ssh wrapper stops the whole tree on SIGTERM (a stop request over 
   await child.stdin.close().catch(() => {});
 });
 
+Deno.test("the ssh wrapper frames the status of a command that ends at once when stopped (its trap's exit, not the signal), under sh and bash", async () => {
+  // The stop's trap ends the wrapper's wait; the command may be gone and
+  // reaped before the wrapper looks again: its own status must still come.
+  // (`sleep 30 & wait` after the echo: a stop that came before the fork
+  // would miss the sleep, and the test would wait for the grace's KILL.)
+  const words = ["sh", "-c", "trap 'echo dying >&2; exit 3' TERM; sleep 30 & echo started; wait"];
+  for (const shell of ["sh", "bash"]) {
+    for (let i = 0; i < 6; i++) {
+      const mode: WatchMode = i % 2 === 0 ? "watch" : "pass";
+      const child = new Deno.Command(shell, {
+        args: ["-c", remoteCommandLine(words, 0.5, mode)],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const reader = child.stdout.getReader();
+      assertEquals(new TextDecoder().decode((await reader.read()).value), "started\n");
+      if (mode === "watch") await child.stdin.close();
+      else Deno.kill(child.pid, "SIGTERM");
+      const [stderr] = await Promise.all([
+        new Response(child.stderr).bytes(),
+        reader.cancel(),
+        child.status,
+      ]);
+      const rest = mode === "pass" ? takePid(stderr).rest : stderr;
+      const frame = takeFrame(rest);
+      assertEquals(
+        [frame?.status, frame && new TextDecoder().decode(frame.stderr)],
+        [3, "dying\n"],
+        `${shell}, ${mode}, round ${i}`,
+      );
+      if (mode === "pass") await child.stdin.close().catch(() => {});
+    }
+  }
+});
+
+Deno.test("the ssh wrapper stopped as soon as it names its pid still stops the command and frames a status, under sh and bash", async () => {
+  const marker = `wrapper-early-${crypto.randomUUID()}`;
+  for (const shell of ["sh", "bash"]) {
+    for (let i = 0; i < 5; i++) {
+      const child = new Deno.Command(shell, {
+        args: ["-c", remoteCommandLine(tree(marker), 0.5, "pass")],
+        stdin: "piped",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      const reader = child.stderr.getReader();
+      let head = new Uint8Array();
+      while (takePid(head).pid === undefined) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        head = new Uint8Array([...head, ...value]);
+      }
+      Deno.kill(child.pid, "SIGTERM");
+      const rest: number[] = [...takePid(head).rest];
+      for (let r = await reader.read(); !r.done; r = await reader.read()) rest.push(...r.value);
+      await child.status;
+      assert(takeFrame(new Uint8Array(rest)) !== null, `${shell}, round ${i}: a frame`);
+      await child.stdin.close().catch(() => {});
+      await waitFor(async () => (await remoteProcesses(marker)).length === 0, 5000, "nothing left");
+    }
+  }
+});
+
 Deno.test("the ssh wrapper in pass mode stops the whole tree when its parent (sshd) dies", async () => {
   const marker = `wrapper-parent-${crypto.randomUUID()}`;
   // A parent that is not this test: it runs the wrapper and is then killed.
