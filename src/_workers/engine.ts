@@ -44,6 +44,14 @@ export type { WorkersConfig };
 /** After an abort, how long past the kill grace a worker has to report its killed commands. */
 const ABORT_REPORT_MS = 2000;
 
+/** The lowest job slot number from 1 that no slot in `slots` has. */
+function freeSlotId(slots: readonly WorkerSlot[]): number {
+  const used = new Set(slots.map((slot) => slot.id));
+  let id = 1;
+  while (used.has(id)) id++;
+  return id;
+}
+
 /** Runs attempts on a pool of workers. */
 export class WorkersEngine implements Engine {
   readonly capacity: number;
@@ -90,8 +98,7 @@ export class WorkersEngine implements Engine {
 
   submit(result: ProcResult, done: AttemptDone): void {
     const job = { result, done };
-    if (this.#aborted) return this.#cancel(job, "before start");
-    if (this.#stopped) return this.#cancel(job, "before start");
+    if (this.#aborted || this.#stopped) return this.#cancel(job, "before start");
     if (this.#broken) {
       recordError(result, this.#broken);
       return this.#neverRan(job);
@@ -187,9 +194,7 @@ export class WorkersEngine implements Engine {
   }
 
   #spawn(): WorkerSlot {
-    const used = new Set(this.#slots.map((slot) => slot.id));
-    let id = 1;
-    while (used.has(id)) id++;
+    const id = freeSlotId(this.#slots);
     const slot = openSlot(id, this.#config, this.#base, this.#events, () => this.#now());
     this.#slots.push(slot);
     return slot;
