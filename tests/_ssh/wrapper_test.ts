@@ -124,34 +124,6 @@ Deno.test("the ssh wrapper frames the status of a command that ends at once when
   }
 });
 
-Deno.test("the ssh wrapper stopped as soon as it names its pid still stops the command and frames a status, under sh and bash", async () => {
-  const marker = `wrapper-early-${crypto.randomUUID()}`;
-  for (const shell of ["sh", "bash"]) {
-    for (let i = 0; i < 5; i++) {
-      const child = new Deno.Command(shell, {
-        args: ["-c", remoteCommandLine(tree(marker), 0.5, "pass")],
-        stdin: "piped",
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
-      const reader = child.stderr.getReader();
-      let head = new Uint8Array();
-      while (takePid(head).pid === undefined) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        head = new Uint8Array([...head, ...value]);
-      }
-      Deno.kill(child.pid, "SIGTERM");
-      const rest: number[] = [...takePid(head).rest];
-      for (let r = await reader.read(); !r.done; r = await reader.read()) rest.push(...r.value);
-      await child.status;
-      assert(takeFrame(new Uint8Array(rest)) !== null, `${shell}, round ${i}: a frame`);
-      await child.stdin.close().catch(() => {});
-      await waitFor(async () => (await remoteProcesses(marker)).length === 0, 5000, "nothing left");
-    }
-  }
-});
-
 Deno.test("the ssh wrapper in pass mode stops the whole tree when its parent (sshd) dies", async () => {
   const marker = `wrapper-parent-${crypto.randomUUID()}`;
   // A parent that is not this test: it runs the wrapper and is then killed.
